@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { commonEnv, ConfigError, parseConfig, port } from "./config.ts";
+
+Deno.test("parseConfig() applies defaults when variables are unset or empty", () => {
+  const config = parseConfig({ ...commonEnv, PRODUCER_PORT: port(5001) }, { HOST: "" });
+  assert.deepEqual(config, {
+    KAFKA_BOOTSTRAP_SERVERS: ["127.0.0.1:9092"],
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    PRODUCER_PORT: 5001,
+  });
+});
+
+Deno.test("parseConfig() splits and trims a broker list", () => {
+  const config = parseConfig(commonEnv, { KAFKA_BOOTSTRAP_SERVERS: "a:9092, b:9094 ,c:9096" });
+  assert.deepEqual(config.KAFKA_BOOTSTRAP_SERVERS, ["a:9092", "b:9094", "c:9096"]);
+});
+
+Deno.test("parseConfig() names the variable, its value and what it should be", () => {
+  assert.throws(
+    () => parseConfig({ PRODUCER_PORT: port(5001) }, { PRODUCER_PORT: "http" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(
+        error.message,
+        'Invalid environment: PRODUCER_PORT is "http": must be a port number (1-65535)',
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("parseConfig() reports every bad variable at once", () => {
+  assert.throws(
+    () => parseConfig(commonEnv, { KAFKA_BOOTSTRAP_SERVERS: "nohostport", LOG_LEVEL: "loud" }),
+    /KAFKA_BOOTSTRAP_SERVERS is "nohostport": must be a comma-separated list of host:port.*; LOG_LEVEL is "loud": must be one of/,
+  );
+});
+
+Deno.test("parseConfig() reads only the keys of its schema", () => {
+  const config = parseConfig({ ONLY: z.string() }, { ONLY: "yes", OTHER: "ignored" });
+  assert.deepEqual(config, { ONLY: "yes" });
+});

@@ -1,0 +1,75 @@
+/**
+ * Small HTTP helpers shared by the services.
+ * @module
+ */
+import type { Logger } from "./log.ts";
+
+/** A JSON response. */
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+/** Options for {@linkcode serveHttp}. */
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  logger: Logger;
+}
+
+/** Starts `Deno.serve` quietly and logs one JSON line with the address it listens on. */
+export function serveHttp(
+  handler: (request: Request) => Response | Promise<Response>,
+  options: ServeOptions,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: ({ hostname, port }) => {
+      options.logger.info("listening", { url: `http://${hostname}:${port}` });
+    },
+    onError: (error) => {
+      options.logger.error("request failed", { error });
+      return json({ error: "Internal server error" }, { status: 500 });
+    },
+  }, handler);
+}
+
+/** The liveness answer every service gives on `GET /health`: 200 while the process runs. */
+export function healthResponse(service: string, kafka: { connected: boolean }): Response {
+  return json({ status: "ok", service, kafka: kafka.connected ? "connected" : "disconnected" });
+}
+
+/** A request handler, as `Deno.serve` takes it. */
+export type Handler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Routes `"METHOD /path"` keys to handlers. Anything else gets 404, or 405 with `Allow` when the
+ * path exists for other methods, as HTTP says.
+ *
+ * @example
+ * ```ts
+ * const handle = createRouter({ "GET /health": () => json({ status: "ok" }) });
+ * ```
+ */
+export function createRouter(routes: Readonly<Record<string, Handler>>): Handler {
+  const methodsByPath = new Map<string, string[]>();
+  for (const key of Object.keys(routes)) {
+    const [method = "", path = ""] = key.split(" ");
+    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method]);
+  }
+  return (request) => {
+    const path = new URL(request.url).pathname;
+    const route = routes[`${request.method} ${path}`];
+    if (route) return route(request);
+    const allowed = methodsByPath.get(path);
+    if (allowed) {
+      return json(
+        { error: `Method ${request.method} is not allowed on ${path}; use ${allowed.join(", ")}` },
+        { status: 405, headers: { allow: allowed.join(", ") } },
+      );
+    }
+    return json({ error: `Not found: ${path}` }, { status: 404 });
+  };
+}

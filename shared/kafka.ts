@@ -1,0 +1,180 @@
+/**
+ * The Kafka client factory and the topic set-up every entry point shares.
+ * @module
+ */
+import { type Admin, Kafka, type logCreator, logLevel as KafkaLogLevel } from "kafkajs";
+import process from "node:process";
+import type { Logger, LogLevel } from "./log.ts";
+import type { TopicSpec } from "./topics.ts";
+
+/** The kafkajs log level matching ours, so kafkajs does not even build lines we would drop. */
+export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
+  switch (level) {
+    case "debug":
+      return KafkaLogLevel.DEBUG;
+    case "info":
+      return KafkaLogLevel.INFO;
+    case "warn":
+      return KafkaLogLevel.WARN;
+    case "error":
+      return KafkaLogLevel.ERROR;
+  }
+}
+
+/** Routes kafkajs's own log entries into `logger`, so every line of a service is one JSON format. */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  return () => ({ namespace, level, log }) => {
+    const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+    const target = level <= KafkaLogLevel.ERROR
+      ? logger.error
+      : level === KafkaLogLevel.WARN
+      ? logger.warn
+      : level === KafkaLogLevel.INFO
+      ? logger.info
+      : logger.debug;
+    target(String(message), { component: `kafkajs.${namespace}`, ...fields });
+  };
+}
+
+/** Options for {@linkcode createKafka}. */
+export interface KafkaOptions {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  logLevel?: LogLevel;
+}
+
+let warningsRouted = false;
+
+/**
+ * Sends Node-style process warnings through `logger` as JSON lines instead of bare stderr text,
+ * dropping kafkajs's known-harmless `TimeoutNegativeWarning` (it calls setTimeout with a negative
+ * delay once per process).
+ */
+function routeProcessWarnings(logger: Logger): void {
+  if (warningsRouted) return;
+  warningsRouted = true;
+  process.removeAllListeners("warning");
+  process.on("warning", (warning: Error) => {
+    if (warning.name === "TimeoutNegativeWarning") return;
+    logger.warn(warning.message, { component: "process", warning: warning.name });
+  });
+}
+
+/** A kafkajs client whose logs (and the process's warnings) go through our logger. */
+export function createKafka(options: KafkaOptions): Kafka {
+  routeProcessWarnings(options.logger);
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: kafkaLogLevel(options.logLevel ?? "warn"),
+    logCreator: kafkaLogCreator(options.logger),
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    // Short, bounded retries: callers decide how long to keep trying, kafkajs should not hide it.
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+  });
+}
+
+/** Thrown when an existing topic does not match its spec in a way Kafka cannot fix in place. */
+export class TopicMismatchError extends Error {
+  override name = "TopicMismatchError";
+}
+
+/**
+ * Creates the topics that do not exist yet and waits for their leaders. Existing topics are kept,
+ * but one with a different partition count is an error: keys would land on other partitions.
+ */
+export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor: -1, // the broker's default.replication.factor
+        configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const present = topics.filter((topic) => existing.has(topic.name));
+  if (present.length > 0) {
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((topic) => topic.name) });
+    for (const topic of present) {
+      const found = metadata.topics.find((entry) => entry.name === topic.name);
+      const partitions = found?.partitions.length ?? 0;
+      if (partitions !== topic.partitions) {
+        throw new TopicMismatchError(
+          `Cannot use topic "${topic.name}": it has ${partitions} partitions, expected ${topic.partitions}. ` +
+            `Delete it or point KAFKA_BOOTSTRAP_SERVERS at another cluster.`,
+        );
+      }
+    }
+  }
+  return missing.map((topic) => topic.name);
+}
+
+/** Whether a kafkajs client is connected right now, kept up to date from its instrumentation events. */
+export interface ConnectionState {
+  readonly connected: boolean;
+}
+
+/** Any kafkajs client: producer, consumer or admin. */
+interface InstrumentedClient {
+  on(event: string, listener: () => void): unknown;
+  events: { CONNECT: string; DISCONNECT: string };
+}
+
+/** Tracks connect/disconnect events of a kafkajs client. */
+export function trackConnection(client: InstrumentedClient): ConnectionState {
+  const state = { connected: false };
+  client.on(client.events.CONNECT, () => state.connected = true);
+  client.on(client.events.DISCONNECT, () => state.connected = false);
+  return state;
+}
+
+/** Options for {@linkcode connectWithRetry}. */
+export interface ConnectRetryOptions {
+  logger: Logger;
+  signal: AbortSignal;
+  maxDelayMs?: number;
+}
+
+/**
+ * Calls `connect` until it succeeds or `signal` aborts, backing off up to `maxDelayMs`.
+ * Services start serving HTTP first and connect with this, so a late broker delays
+ * readiness instead of crashing the process.
+ */
+export async function connectWithRetry(
+  connect: () => Promise<void>,
+  options: ConnectRetryOptions,
+): Promise<boolean> {
+  const maxDelayMs = options.maxDelayMs ?? 5_000;
+  let delayMs = 250;
+  while (!options.signal.aborted) {
+    try {
+      await connect();
+      options.logger.info("connected to kafka");
+      return true;
+    } catch (error) {
+      options.logger.warn("cannot connect to kafka yet, retrying", { error, retry_in_ms: delayMs });
+      await abortableDelay(delayMs, options.signal);
+      delayMs = Math.min(delayMs * 2, maxDelayMs);
+    }
+  }
+  return false;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The life cycle every service shares: serve HTTP at once, connect to Kafka in the background,
+ * and on SIGINT/SIGTERM stop taking requests before closing Kafka clients.
+ * @module
+ */
+import { type Handler, serveHttp } from "./http.ts";
+import { connectWithRetry } from "./kafka.ts";
+import type { Logger } from "./log.ts";
+import { onShutdownSignal } from "./shutdown.ts";
+
+/** Options for {@linkcode runService}. */
+export interface ServiceOptions {
+  handler: Handler;
+  hostname: string;
+  port: number;
+  logger: Logger;
+  /** Connects the Kafka clients; retried with backoff until it succeeds or the service stops. */
+  connect: () => Promise<void>;
+  /** Disconnects the Kafka clients, after HTTP has stopped. */
+  close: () => Promise<void>;
+}
+
+/** Starts a service and installs its graceful shutdown. */
+export function runService(options: ServiceOptions): void {
+  const { logger } = options;
+  const stopping = new AbortController();
+  const server = serveHttp(options.handler, options);
+  const connected = connectWithRetry(options.connect, { logger, signal: stopping.signal });
+  onShutdownSignal(async () => {
+    stopping.abort();
+    await server.shutdown();
+    // A connect still in flight must settle first, or disconnect races it and leaves a socket open.
+    await connected;
+    await options.close();
+  }, logger);
+}

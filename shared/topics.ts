@@ -1,0 +1,44 @@
+/**
+ * Every topic the system uses, with its partition count and settings: the one place they are decided.
+ * @module
+ */
+
+/** OrderPlaced events from the producer service; key = item. */
+export const ORDER_EVENTS = "order-events";
+/** InventoryReserved / InventoryFailed events from the inventory service; key = item. */
+export const INVENTORY_EVENTS = "inventory-events";
+/** Messages on order-events that failed validation, with the reason in headers. */
+export const ORDER_EVENTS_DLQ = "order-events.dlq";
+/** Messages on inventory-events that failed validation, with the reason in headers. */
+export const INVENTORY_EVENTS_DLQ = "inventory-events.dlq";
+/** Remaining stock per item, compacted; written in the same transaction as the inventory results. */
+export const INVENTORY_CHANGELOG = "inventory-stock-changelog";
+
+/**
+ * Partitions of the keyed event topics. The changelog must match order-events so that an instance
+ * owning order partition N restores exactly the stock of the items it decides.
+ */
+export const EVENT_PARTITIONS = 3;
+
+/** How a topic is created. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+// The event log is the source of truth and replay must reproduce history, so it never expires.
+const keepForever = { "retention.ms": "-1" };
+
+/** All topics, created explicitly at start-up (the broker's auto-create is off). */
+export const TOPICS: readonly TopicSpec[] = [
+  { name: ORDER_EVENTS, partitions: EVENT_PARTITIONS, config: keepForever },
+  { name: INVENTORY_EVENTS, partitions: EVENT_PARTITIONS, config: keepForever },
+  { name: ORDER_EVENTS_DLQ, partitions: 1, config: keepForever },
+  { name: INVENTORY_EVENTS_DLQ, partitions: 1, config: keepForever },
+  {
+    name: INVENTORY_CHANGELOG,
+    partitions: EVENT_PARTITIONS,
+    config: { "cleanup.policy": "compact" },
+  },
+];
