@@ -1,0 +1,184 @@
+/**
+ * A single-node Kafka broker+controller (KRaft combined mode) run from the cached jars.
+ * @module
+ */
+import { createKafka } from "@campus/shared/kafka";
+import { createLogger } from "@campus/shared/log";
+import { forEachLine, RecentLines } from "../lib/lines.ts";
+import { stopProcess } from "../lib/process.ts";
+import { LOG4J2_PROPERTIES, newClusterId, serverProperties } from "./config.ts";
+
+/** Options for {@linkcode startBroker}. */
+export interface BrokerOptions {
+  java: string;
+  libsDir: string;
+  /** Holds `config/` and `logs/` (the topic data); kept across restarts. */
+  dataDir: string;
+  port: number;
+  controllerPort: number;
+  /** JVM heap, e.g. "768m". */
+  heap: string;
+  /** Every line the broker prints. */
+  log: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+/** A broker process that answers metadata requests. */
+export interface RunningBroker {
+  readonly bootstrap: string;
+  readonly pid: number;
+  readonly status: Promise<Deno.CommandStatus>;
+  /** SIGTERM (a controlled shutdown), then SIGKILL after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<Deno.CommandStatus>;
+}
+
+async function isFormatted(logDir: string): Promise<boolean> {
+  try {
+    await Deno.stat(`${logDir}/meta.properties`);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Formats the storage once; a formatted data directory is reused, so events survive restarts. */
+async function formatStorageOnce(options: BrokerOptions, paths: BrokerPaths): Promise<void> {
+  if (await isFormatted(paths.logDir)) return;
+  const clusterId = newClusterId();
+  options.log(`Formatting KRaft storage in ${paths.logDir} (cluster id ${clusterId})`);
+  const output = await new Deno.Command(options.java, {
+    args: [
+      ...jvmArgs(options, paths, "256m"),
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      clusterId,
+      "-c",
+      paths.serverProperties,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    throw new Error(`Cannot format Kafka storage in ${paths.logDir}:\n${text}`);
+  }
+}
+
+interface BrokerPaths {
+  logDir: string;
+  serverProperties: string;
+  log4j: string;
+}
+
+function jvmArgs(options: BrokerOptions, paths: BrokerPaths, heap: string): string[] {
+  return [
+    `-Xmx${heap}`,
+    `-Xms${heap === options.heap ? "256m" : heap}`,
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Djava.awt.headless=true",
+    `-Dlog4j2.configurationFile=${paths.log4j}`,
+    "-cp",
+    `${options.libsDir}/*`,
+  ];
+}
+
+/**
+ * Writes the configuration, formats storage on first use, starts the broker and resolves once it
+ * serves metadata. Rejects with the broker's last lines if it exits or does not answer in time.
+ */
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const dataDir = await Deno.realPath(await ensureDir(options.dataDir));
+  const paths: BrokerPaths = {
+    logDir: `${dataDir}/logs`,
+    serverProperties: `${dataDir}/config/server.properties`,
+    log4j: `${dataDir}/config/log4j2.properties`,
+  };
+  await ensureDir(`${dataDir}/config`);
+  await Deno.writeTextFile(
+    paths.serverProperties,
+    serverProperties({
+      port: options.port,
+      controllerPort: options.controllerPort,
+      logDir: paths.logDir,
+    }),
+  );
+  await Deno.writeTextFile(paths.log4j, LOG4J2_PROPERTIES);
+  await formatStorageOnce(options, paths);
+
+  const child = new Deno.Command(options.java, {
+    args: [...jvmArgs(options, paths, options.heap), "kafka.Kafka", paths.serverProperties],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops
+    // the services first and the broker last.
+    detached: true,
+  }).spawn();
+  const recent = new RecentLines(40);
+  const onLine = (line: string) => {
+    recent.push(line);
+    options.log(line);
+  };
+  const output = Promise.all([
+    forEachLine(child.stdout, onLine),
+    forEachLine(child.stderr, onLine),
+  ]);
+  const status = output.then(() => child.status);
+  const bootstrap = `127.0.0.1:${options.port}`;
+  const broker: RunningBroker = {
+    bootstrap,
+    pid: child.pid,
+    status,
+    stop: (timeoutMs = 30_000) => stopProcess(child, { timeoutMs, status }),
+  };
+
+  const exitedEarly = status.then((result) => {
+    throw new Error(`Kafka exited during start-up (code ${result.code}):\n${recent}`);
+  });
+  try {
+    await Promise.race([
+      waitForMetadata(bootstrap, options.readyTimeoutMs ?? 90_000),
+      exitedEarly,
+    ]);
+  } catch (error) {
+    await broker.stop(5_000);
+    throw error;
+  }
+  exitedEarly.catch(() => {}); // after start-up an exit is reported through `status`
+  return broker;
+}
+
+async function ensureDir(path: string): Promise<string> {
+  await Deno.mkdir(path, { recursive: true });
+  return path;
+}
+
+/** Resolves once a metadata request to `bootstrap` lists at least one broker. */
+export async function waitForMetadata(bootstrap: string, timeoutMs: number): Promise<void> {
+  const quiet = createLogger({ service: "kafka-probe", write: () => {} });
+  const admin = createKafka({ clientId: "readiness-probe", brokers: [bootstrap], logger: quiet })
+    .admin();
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length > 0) return;
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  throw new Error(
+    `Kafka at ${bootstrap} did not answer metadata within ${timeoutMs} ms: ${lastError}`,
+  );
+}

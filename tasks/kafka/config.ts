@@ -1,0 +1,54 @@
+/** The embedded broker's configuration files and cluster id: pure functions, no I/O. */
+
+/** The broker's settings. Single-node traps handled here: internal topics at replication factor 1. */
+export function serverProperties(
+  options: { port: number; controllerPort: number; logDir: string },
+): string {
+  const { port, controllerPort, logDir } = options;
+  return [
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    "inter.broker.listener.name=PLAINTEXT",
+    "controller.listener.names=CONTROLLER",
+    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    `log.dirs=${logDir}`,
+    "num.partitions=1",
+    "default.replication.factor=1",
+    "min.insync.replicas=1",
+    "offsets.topic.replication.factor=1",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    // Consumers join at once instead of waiting 3 s for more members on this single-node setup.
+    "group.initial.rebalance.delay.ms=0",
+    // Topics are created explicitly with their partition counts (shared/topics.ts).
+    "auto.create.topics.enable=false",
+    "",
+  ].join("\n");
+}
+
+/** Broker logging: warnings and the start/stop milestones, one line each, on stdout. */
+export const LOG4J2_PROPERTIES = [
+  "status = warn",
+  "shutdownHook = disable",
+  "appender.console.type = Console",
+  "appender.console.name = STDOUT",
+  "appender.console.layout.type = PatternLayout",
+  "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%c{1}] %m%n",
+  "rootLogger.level = warn",
+  "rootLogger.appenderRef.stdout.ref = STDOUT",
+  "logger.server.name = kafka.server.KafkaRaftServer",
+  "logger.server.level = info",
+  "",
+].join("\n");
+
+/** A new KRaft cluster id: 16 random bytes, base64url without padding, as `random-uuid` prints. */
+export function newClusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(
+    /=+$/,
+    "",
+  );
+}
