@@ -1,0 +1,13 @@
+/** The analytics service's environment. */
+import { z } from "zod";
+import { commonEnv, port } from "@campus/shared/config";
+
+/** Keys read by the analytics service, with defaults. */
+export const analyticsEnv = {
+  ...commonEnv,
+  ANALYTICS_PORT: port(5003),
+  /** Seconds between two printed reports. */
+  REPORT_INTERVAL: z.coerce.number({ error: "must be a number of seconds, e.g. 30" })
+    .positive({ error: "must be more than 0 seconds" })
+    .default(30),
+};
