@@ -1,0 +1,27 @@
+/**
+ * `deno task topics`: creates the topics of shared/topics.ts on the cluster named by
+ * KAFKA_BOOTSTRAP_SERVERS, and checks existing ones. `up` does the same itself; this is for an
+ * external cluster managed by hand and for the compose file's one-shot `topics` container.
+ */
+import { createKafka, ensureTopics } from "@campus/shared/kafka";
+import { createLogger } from "@campus/shared/log";
+import { commonEnv, ConfigError, loadConfig } from "@campus/shared/config";
+import { TOPICS } from "@campus/shared/topics";
+
+const config = loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+const logger = createLogger({ service: "topics" });
+const admin = createKafka({ clientId: "topics", brokers: config.KAFKA_BOOTSTRAP_SERVERS, logger })
+  .admin();
+try {
+  await admin.connect();
+  const created = await ensureTopics(admin, TOPICS);
+  logger.info(created.length > 0 ? "created topics" : "topics already exist", {
+    created,
+    topics: TOPICS.map((topic) => topic.name),
+  });
+} catch (error) {
+  logger.error(error instanceof ConfigError ? error.message : "cannot create topics", { error });
+  Deno.exitCode = 1;
+} finally {
+  await admin.disconnect();
+}

@@ -1,0 +1,25 @@
+/** The environment `deno task up` reads. The services read their own keys themselves. */
+import { z } from "zod";
+import { brokerList, port } from "@campus/shared/config";
+
+/** Keys read by the supervisor, with defaults. */
+export const upEnv = {
+  /** Set to use a running cluster instead of starting the embedded broker. */
+  KAFKA_BOOTSTRAP_SERVERS: brokerList.optional(),
+  KAFKA_PORT: port(9092),
+  KAFKA_CONTROLLER_PORT: port(9093),
+  KAFKA_DATA_DIR: z.string().default(".data/kafka"),
+  KAFKA_CACHE_DIR: z.string().default(".cache/kafka"),
+  KAFKA_HEAP: z.string().regex(/^\d+[mg]$/, {
+    error: 'must be a JVM heap size like "768m" or "1g"',
+  })
+    .default("768m"),
+  JAVA_HOME: z.string().optional(),
+  HOST: z.string().default("127.0.0.1"),
+  PRODUCER_PORT: port(5001),
+  INVENTORY_PORT: port(5002),
+  ANALYTICS_PORT: port(5003),
+};
+
+/** The validated supervisor configuration. */
+export type UpConfig = z.infer<z.ZodObject<typeof upEnv>>;
