@@ -1,0 +1,189 @@
+/**
+ * `deno task test`: static checks and unit tests, then a stack of its own (broker and services
+ * through `deno task up`, on ports and a data directory no user stack uses), the integration tests
+ * against it, and a clean stop, whatever happened. Ends with one line `N passed, N failed`.
+ */
+import { forEachLine, RecentLines } from "./lib/lines.ts";
+import { isPortInUse } from "./lib/ports.ts";
+import { stopProcess } from "./lib/process.ts";
+
+/** Ports and data of the test stack: far from the defaults (9092, 5001-5003) so both can run. */
+export const TEST_STACK = {
+  KAFKA_PORT: "19092",
+  KAFKA_CONTROLLER_PORT: "19093",
+  KAFKA_DATA_DIR: ".data/test/kafka",
+  PRODUCER_PORT: "15001",
+  INVENTORY_PORT: "15002",
+  ANALYTICS_PORT: "15003",
+  HOST: "127.0.0.1",
+};
+
+const deno = Deno.execPath();
+let passed = 0;
+let failed = 0;
+
+function heading(text: string): void {
+  console.log(`\n=== ${text} ===`);
+}
+
+/** Runs a command with output streamed through; returns its status and the text it printed. */
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ ok: boolean; text: string }> {
+  const child = new Deno.Command(deno, {
+    args,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const collect = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  await Promise.all([forEachLine(child.stdout, collect), forEachLine(child.stderr, collect)]);
+  const status = await child.status;
+  return { ok: status.success, text: lines.join("\n") };
+}
+
+/** A check that passes or fails as a whole (formatting, lint, types). */
+async function check(name: string, args: string[]): Promise<void> {
+  heading(name);
+  const { ok } = await run(args);
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "ok" : "FAILED"}: ${name}`);
+}
+
+/** Runs `deno test` and adds its counts; a run that printed no summary counts as one failure. */
+async function denoTest(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<void> {
+  heading(name);
+  const { ok, text } = await run(["test", "--no-prompt", ...args], env);
+  const summary = [...text.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
+  if (!summary) {
+    failed++;
+    console.log(`FAILED: ${name} printed no summary`);
+    return;
+  }
+  passed += Number(summary[1]);
+  failed += Number(summary[2]);
+  if (!ok && Number(summary[2]) === 0) failed++; // exited non-zero for another reason
+}
+
+interface Stack {
+  stop(): Promise<Deno.CommandStatus>;
+  recent: RecentLines;
+}
+
+/** Starts `deno task up` with the test ports; resolves when its banner says all is healthy. */
+async function startStack(): Promise<Stack> {
+  await Deno.remove(".data/test", { recursive: true }).catch(() => {});
+  await Deno.mkdir(".data/test", { recursive: true });
+  const log = await Deno.open(".data/test/stack.log", {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  const encoder = new TextEncoder();
+  const env: Record<string, string> = { ...TEST_STACK, NO_COLOR: "1" };
+  const child = new Deno.Command(deno, {
+    args: ["task", "--quiet", "up"],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The whole log goes to a file; the last lines are kept to show when something fails.
+  const recent = new RecentLines(60);
+  let ready!: () => void;
+  const healthy = new Promise<void>((resolve) => ready = resolve);
+  const onLine = (line: string) => {
+    recent.push(line);
+    log.writeSync(encoder.encode(line + "\n"));
+    if (line.endsWith("| Ctrl-C stops everything.")) ready();
+    if (/Fetching Apache Kafka|downloaded|is up in/.test(line)) console.log(line);
+  };
+  const output = Promise.all([
+    forEachLine(child.stdout, onLine),
+    forEachLine(child.stderr, onLine),
+  ]);
+  const status = output.then(() => child.status).finally(() => log.close());
+  const stack = {
+    recent,
+    stop: () => stopProcess(child, { timeoutMs: 60_000, status, signal: "SIGINT" }),
+  };
+  const outcome = await Promise.race([
+    healthy.then(() => "healthy" as const),
+    status.then(() => "exited" as const),
+    new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 300_000)),
+  ]);
+  if (outcome !== "healthy") {
+    await stack.stop();
+    throw new Error(
+      `The test stack did not become healthy (${outcome}). Its last lines:\n${recent}`,
+    );
+  }
+  return stack;
+}
+
+async function main(): Promise<void> {
+  await check("formatting (deno fmt --check)", ["fmt", "--check"]);
+  await check("lint (deno lint)", ["lint"]);
+  await check("types (deno check)", ["check"]);
+  await denoTest("unit tests", ["shared/", "services/", "tasks/"]);
+
+  heading("integration tests: starting a test stack (deno task up on test ports)");
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack();
+    const host = TEST_STACK.HOST;
+    await denoTest("integration tests", [
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-env",
+      "--allow-run",
+      "--allow-read=.",
+      "--allow-write=./.data",
+      "tests/",
+    ], {
+      KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${TEST_STACK.KAFKA_PORT}`,
+      PRODUCER_URL: `http://${host}:${TEST_STACK.PRODUCER_PORT}`,
+      INVENTORY_URL: `http://${host}:${TEST_STACK.INVENTORY_PORT}`,
+      ANALYTICS_URL: `http://${host}:${TEST_STACK.ANALYTICS_PORT}`,
+    });
+  } catch (error) {
+    failed++;
+    console.log(`FAILED: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    if (stack) {
+      heading("stopping the test stack with SIGINT (as Ctrl-C does)");
+      const status = await stack.stop();
+      const ports = [
+        TEST_STACK.KAFKA_PORT,
+        TEST_STACK.KAFKA_CONTROLLER_PORT,
+        TEST_STACK.PRODUCER_PORT,
+      ]
+        .concat(TEST_STACK.INVENTORY_PORT, TEST_STACK.ANALYTICS_PORT).map(Number);
+      const stillOpen = ports.filter((port) => isPortInUse("127.0.0.1", port));
+      if (status.code === 0 && stillOpen.length === 0) {
+        passed++;
+        console.log("ok: the stack stopped with exit code 0 and released every port");
+      } else {
+        failed++;
+        console.log(
+          `FAILED: stack exit ${status.code}, ports still open: ${stillOpen.join(", ") || "none"}`,
+        );
+        console.log(stack.recent.toString());
+      }
+    }
+  }
+  console.log(`\n${passed} passed, ${failed} failed`);
+  Deno.exit(failed === 0 && passed > 0 ? 0 : 1);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,107 @@
+/**
+ * compose.yaml cannot run here (no container engine), so it is checked statically against the
+ * project: the same scripts, permissions, ports and pinned versions as `deno task up` uses.
+ */
+import assert from "node:assert/strict";
+import { granted } from "./_support.ts";
+
+// The yaml package reads LOG_TOKENS and LOG_STREAM from the environment when it loads.
+const ignore = !granted({ name: "read", path: "." }) ||
+  !["LOG_TOKENS", "LOG_STREAM"].every((variable) => granted({ name: "env", variable }));
+const SERVICES = [
+  { name: "producer", portKey: "PRODUCER_PORT", port: 5001 },
+  { name: "inventory", portKey: "INVENTORY_PORT", port: 5002 },
+  { name: "analytics", portKey: "ANALYTICS_PORT", port: 5003 },
+];
+
+interface ComposeService {
+  image: string;
+  command: string;
+  environment: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+async function load() {
+  const { parse } = await import("yaml");
+  const compose = parse(await Deno.readTextFile("compose.yaml"), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const denoJson = JSON.parse(await Deno.readTextFile("deno.json")) as {
+    tasks: Record<string, { command: string }>;
+  };
+  return { services: compose.services, tasks: denoJson.tasks };
+}
+
+/** The value of `--flag=` in a command line, split on commas. */
+function flagValues(command: string, flag: string): string[] {
+  const match = command.match(new RegExp(`${flag}=(\\S+)`));
+  return match?.[1]?.split(",") ?? [];
+}
+
+function scriptOf(command: string): string | undefined {
+  return command.trim().split(/\s+/).at(-1);
+}
+
+for (const { name, portKey, port } of SERVICES) {
+  Deno.test({
+    name: `compose runs ${name} like its deno task, listening on ${port} for the host`,
+    ignore,
+  }, async () => {
+    const { services, tasks } = await load();
+    const service = services[name];
+    const task = tasks[name];
+    assert.ok(service, `compose has no service ${name}`);
+    assert.ok(task, `deno.json has no task ${name}`);
+    assert.equal(scriptOf(service.command), scriptOf(task.command), "same entry point");
+    await Deno.stat(scriptOf(service.command) ?? "");
+    assert.deepEqual(
+      flagValues(service.command, "--allow-env").sort(),
+      flagValues(task.command, "--allow-env").sort(),
+      "same environment permissions",
+    );
+    assert.deepEqual(flagValues(service.command, "--allow-net").sort(), [
+      `0.0.0.0:${port}`,
+      "kafka:9092",
+    ]);
+    assert.equal(service.environment[portKey], port);
+    assert.equal(service.environment.HOST, "0.0.0.0");
+    assert.equal(service.environment.KAFKA_BOOTSTRAP_SERVERS, "kafka:9092");
+    assert.deepEqual(service.ports, [`127.0.0.1:${port}:${port}`]);
+    assert.equal(service.depends_on?.topics?.condition, "service_completed_successfully");
+    assert.match(
+      service.healthcheck?.test.join(" ") ?? "",
+      new RegExp(`127\\.0\\.0\\.1:${port}/health`),
+    );
+    assert.doesNotMatch(service.command, /(^|\s)(-A|--allow-all)(\s|$)/);
+  });
+}
+
+Deno.test({
+  name: "compose pins the Kafka and Deno versions the project runs without containers",
+  ignore,
+}, async () => {
+  const { services } = await load();
+  const pom = await Deno.readTextFile("tasks/kafka/pom.xml");
+  const kafkaVersion = pom.match(/<kafka\.version>([^<]+)</)?.[1];
+  const denoPin =
+    JSON.parse(await Deno.readTextFile("tools/deno/package.json")).devDependencies.deno;
+  assert.equal(services.kafka?.image, `apache/kafka:${kafkaVersion}`);
+  for (const name of ["topics", ...SERVICES.map((service) => service.name)]) {
+    assert.equal(services[name]?.image, `denoland/deno:${denoPin}`, `image of ${name}`);
+  }
+});
+
+Deno.test({
+  name: "compose creates the topics with the project's script once Kafka is healthy",
+  ignore,
+}, async () => {
+  const { services } = await load();
+  const topics = services.topics;
+  assert.ok(topics);
+  assert.equal(scriptOf(topics.command), "tasks/create_topics.ts");
+  assert.equal(topics.depends_on?.kafka?.condition, "service_healthy");
+  assert.equal(services.kafka?.environment.KAFKA_AUTO_CREATE_TOPICS_ENABLE, "false");
+  assert.equal(services.kafka?.environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, 1);
+});
