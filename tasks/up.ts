@@ -114,6 +114,9 @@ async function main(): Promise<number> {
   }
 
   const stopping = new AbortController();
+  // Set once we stop things ourselves, so their exits are not reported as surprises.
+  let shuttingDown = false;
+  const unexpected = () => !shuttingDown && !stopping.signal.aborted;
   const started: Stoppable[] = [];
   let forced = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -171,7 +174,7 @@ async function main(): Promise<number> {
         kill: () => Deno.kill(running.pid, "SIGKILL"),
       });
       running.status.then((status) => {
-        if (!stopping.signal.aborted) {
+        if (unexpected()) {
           say(`Kafka exited unexpectedly (code ${status.code}); services will retry.`);
         }
       });
@@ -198,7 +201,7 @@ async function main(): Promise<number> {
       started.push(process);
       const url = `http://${host}:${config[service.portKey]}`;
       process.status.then((status) => {
-        if (!stopping.signal.aborted) {
+        if (unexpected()) {
           say(
             `${service.name} exited (code ${status.code}); the others keep running. Ctrl-C stops everything.`,
           );
@@ -242,6 +245,7 @@ async function main(): Promise<number> {
       );
     }
   } finally {
+    shuttingDown = true;
     for (const process of started.toReversed()) {
       const status = await process.stop();
       say(
