@@ -1,11 +1,15 @@
-/** Producer Order service: wires configuration, Kafka and HTTP. */
-import { Partitioners } from "kafkajs";
+/** Producer Order service: wires configuration, Kafka, the batcher and HTTP. */
 import { loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka, trackConnection } from "@campus/shared/kafka";
+import { createKafka } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
+import { EVENT_PARTITIONS, ORDER_EVENTS } from "@campus/shared/topics";
+import { ProduceBatcher } from "./batcher.ts";
 import { producerEnv } from "./config.ts";
 import { createProducerHandler } from "./handler.ts";
+import { KafkaSender } from "./kafka_sender.ts";
+import { createProducerMetrics } from "./metrics.ts";
+import { createOrderPublisher } from "./order_publisher.ts";
 
 const config = loadConfig(producerEnv);
 const logger = createLogger({ service: "producer", level: config.LOG_LEVEL });
@@ -14,17 +18,48 @@ const kafka = createKafka({
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
 });
-const producer = kafka.producer({
-  idempotent: true,
-  maxInFlightRequests: 1,
-  createPartitioner: Partitioners.DefaultPartitioner,
+const sender = new KafkaSender({
+  kafka,
+  topic: ORDER_EVENTS,
+  partitions: EVENT_PARTITIONS,
+  logger,
+});
+// Sampled at scrape time, when the batcher below exists.
+const metrics = createProducerMetrics({
+  ready: () => sender.ready,
+  pending: () => batcher.pendingMessages,
+});
+const batcher = new ProduceBatcher(sender.send, {
+  lingerMs: config.LINGER_MS,
+  maxBatchMessages: config.MAX_BATCH_MESSAGES,
+  maxPendingMessages: config.MAX_PENDING_MESSAGES,
+  timeoutMs: config.PRODUCE_TIMEOUT_MS,
+  onBatch: (size, seconds, ok) => {
+    metrics.batchSize.observe(size);
+    metrics.produceLatency.observe({ outcome: ok ? "acked" : "failed" }, seconds);
+  },
 });
 
 runService({
-  handler: createProducerHandler({ kafka: trackConnection(producer) }),
+  handler: createProducerHandler({
+    publish: createOrderPublisher(batcher, (key) => sender.partitionFor(key)),
+    isReady: () => sender.ready,
+    kafka: {
+      get connected() {
+        return sender.ready;
+      },
+    },
+    now: () => new Date(),
+    newId: () => crypto.randomUUID(),
+    metrics,
+    logger,
+  }),
   hostname: config.HOST,
   port: config.PRODUCER_PORT,
   logger,
-  connect: () => producer.connect(),
-  close: () => producer.disconnect(),
+  connect: () => sender.connect(),
+  close: async () => {
+    await batcher.close();
+    await sender.close();
+  },
 });

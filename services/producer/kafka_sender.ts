@@ -1,0 +1,132 @@
+/**
+ * The Kafka side of the producer: an idempotent kafkajs producer with acks=all, replaced by a new
+ * one (a new producer id) after any failed send.
+ *
+ * Why replace it: a send that timed out may still have been written. kafkajs keeps the producer
+ * id and sequence numbers across disconnect/connect, so the next batch could reuse those sequence
+ * numbers and be dropped by the broker as a "duplicate" while we report it acknowledged.
+ * A new producer session makes that impossible.
+ * @module
+ */
+import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
+import { connectWithRetry } from "@campus/shared/kafka";
+import type { Logger } from "@campus/shared/log";
+import type { OutgoingMessage, PartitionAck } from "./batcher.ts";
+
+/** Options of {@linkcode KafkaSender}. */
+export interface KafkaSenderOptions {
+  kafka: Kafka;
+  topic: string;
+  partitions: number;
+  logger: Logger;
+}
+
+/** Sends batches to one topic and knows whether Kafka is taking them. */
+export class KafkaSender {
+  #producer: Producer;
+  #ready = false;
+  #replacing: Promise<void> | undefined;
+  #stopping = new AbortController();
+  #partitioner = Partitioners.DefaultPartitioner();
+  #partitionMetadata;
+
+  constructor(readonly options: KafkaSenderOptions) {
+    this.#producer = this.#newProducer();
+    this.#partitionMetadata = Array.from({ length: options.partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [],
+      isr: [],
+    }));
+  }
+
+  /** True while connected and the last send did not fail. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * The partition Kafka's default partitioner picks for `key` (murmur2, as the Java client).
+   * Chosen here rather than inside kafkajs, so each message's offset can be told from the
+   * per-partition base offsets Kafka returns.
+   */
+  partitionFor(key: string): number {
+    return this.#partitioner({
+      topic: this.options.topic,
+      partitionMetadata: this.#partitionMetadata,
+      message: { key, value: null },
+    });
+  }
+
+  /** Connects the current producer (first start; the caller retries). */
+  async connect(): Promise<void> {
+    await this.#producer.connect();
+    this.#ready = true;
+  }
+
+  /** One produce request with acks=all; resolves once Kafka acknowledged every message. */
+  send = async (messages: OutgoingMessage[]): Promise<PartitionAck[]> => {
+    if (!this.#ready) throw new Error("Not connected to Kafka");
+    const producer = this.#producer;
+    try {
+      const metadata = await producer.send({
+        topic: this.options.topic,
+        acks: -1,
+        messages: messages.map((message): Message => ({
+          key: message.key,
+          value: message.value,
+          partition: message.partition,
+          headers: message.headers,
+        })),
+      });
+      return metadata.map((entry) => ({
+        partition: entry.partition,
+        baseOffset: entry.baseOffset ?? "-1",
+      }));
+    } catch (error) {
+      if (producer === this.#producer) this.#replaceProducer(error);
+      throw error;
+    }
+  };
+
+  /** Disconnects; sends after this fail. */
+  async close(): Promise<void> {
+    this.#stopping.abort();
+    this.#ready = false;
+    await this.#replacing;
+    await this.#producer.disconnect();
+  }
+
+  #newProducer(): Producer {
+    return this.options.kafka.producer({
+      idempotent: true,
+      // The batcher sends one request at a time; kafkajs's idempotent producer requires it.
+      maxInFlightRequests: 1,
+      // Fail a send in seconds so the service answers 503 and starts a new session, instead of
+      // kafkajs retrying for as long as the broker is away.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  #replaceProducer(cause: unknown): void {
+    if (this.#replacing || this.#stopping.signal.aborted) return;
+    this.#ready = false;
+    const { logger } = this.options;
+    logger.warn("produce failed; starting a new producer session", { error: cause });
+    this.#replacing = (async () => {
+      const old = this.#producer;
+      this.#producer = this.#newProducer();
+      await old.disconnect().catch(() => {});
+      if (
+        await connectWithRetry(() => this.#producer.connect(), {
+          logger,
+          signal: this.#stopping.signal,
+        })
+      ) {
+        this.#ready = true;
+      }
+    })().finally(() => this.#replacing = undefined);
+  }
+}

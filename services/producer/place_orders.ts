@@ -1,0 +1,180 @@
+/**
+ * `POST /order` and `POST /orders/batch`: validate everything first, publish only valid orders,
+ * and answer 202 only once Kafka acknowledged them. No 4xx publishes anything.
+ * @module
+ */
+import type { z } from "zod";
+import { json } from "@campus/shared/http";
+import type { Logger } from "@campus/shared/log";
+import type { OrderPlaced } from "@campus/shared/events/order_placed";
+import { type Ack, PublishUnavailableError } from "./batcher.ts";
+import { IdempotencyCache, IdempotencyConflict } from "./idempotency.ts";
+import { IDEMPOTENCY_KEY, orderIdForKey } from "./order_ids.ts";
+import {
+  BATCH_BODY_LIMIT_BYTES,
+  type BatchAccepted,
+  ORDER_BODY_LIMIT_BYTES,
+  type OrderAccepted,
+  OrderBatchRequest,
+  OrderRequest,
+} from "./order_request.ts";
+import { readJsonBody } from "./read_body.ts";
+
+/** Publishes events and resolves with where each landed; throws PublishUnavailableError. */
+export type PublishEvents = (events: OrderPlaced[]) => Promise<Ack[]>;
+
+/** What the order routes need. */
+export interface PlaceOrdersDeps {
+  publish: PublishEvents;
+  now: () => Date;
+  newId: () => string;
+  logger: Logger;
+  /** Seconds a client should wait after a 503. */
+  retryAfterSeconds?: number;
+  /** How many idempotency keys to remember. */
+  idempotencyCapacity?: number;
+  /** Called with the number of orders Kafka acknowledged. */
+  onAccepted?: (count: number) => void;
+}
+
+type Issue = { path: (string | number)[]; message: string };
+
+function where(path: readonly (string | number)[]): string {
+  return path.reduce<string>(
+    (text, part) => typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${part}` : part,
+    "",
+  );
+}
+
+/** 400 with every issue, summarised in one sentence that names each bad place. */
+function invalid(prefix: string, zodIssues: readonly z.core.$ZodIssue[]): Response {
+  const issues: Issue[] = zodIssues.map((issue) => ({
+    path: issue.path.map((part) => typeof part === "symbol" ? String(part) : part),
+    message: issue.message,
+  }));
+  const summary = zodIssues.map((issue, index) => {
+    // Field messages name their field already, so say where only for the enclosing place (a batch
+    // index); an unknown-key issue's path is the object itself.
+    const path = issues[index]!.path;
+    const place = where(issue.code === "unrecognized_keys" ? path : path.slice(0, -1));
+    return place ? `${place}: ${issue.message}` : issue.message;
+  }).join("; ");
+  return json({ error: `${prefix}: ${summary}`, issues }, { status: 400 });
+}
+
+/** Builds the two order routes. */
+export function createOrderRoutes(deps: PlaceOrdersDeps): {
+  placeOrder: (request: Request) => Promise<Response>;
+  placeBatch: (request: Request) => Promise<Response>;
+} {
+  const retryAfter = String(deps.retryAfterSeconds ?? 1);
+  const remembered = new IdempotencyCache<OrderAccepted | BatchAccepted>(
+    deps.idempotencyCapacity ?? 10_000,
+  );
+
+  const event = (orderId: string, order: OrderRequest, occurredAt: string): OrderPlaced => ({
+    event_id: deps.newId(),
+    event_type: "OrderPlaced",
+    schema_version: 1,
+    occurred_at: occurredAt,
+    order_id: orderId,
+    user_id: order.user_id,
+    item: order.item,
+    quantity: order.quantity,
+  });
+
+  /** Publishes and answers 202, or 503 when Kafka did not acknowledge in time. */
+  async function answer<T extends OrderAccepted | BatchAccepted>(
+    key: string | null,
+    fingerprint: string,
+    work: () => Promise<T>,
+  ): Promise<Response> {
+    try {
+      const body = key === null ? await work() : await remembered.run(key, fingerprint, work);
+      return json(body, { status: 202 });
+    } catch (error) {
+      if (error instanceof IdempotencyConflict) {
+        return json({ error: error.message }, { status: 422 });
+      }
+      if (error instanceof PublishUnavailableError) {
+        deps.logger.warn("order not acknowledged by kafka", {
+          error,
+          may_have_been_written: error.mayHaveBeenWritten,
+        });
+        return json({
+          error: "Kafka did not acknowledge the order in time; retry with the same Idempotency-Key",
+        }, { status: 503, headers: { "retry-after": retryAfter } });
+      }
+      throw error;
+    }
+  }
+
+  function idempotencyKeyOf(request: Request): { key: string | null } | { response: Response } {
+    const key = request.headers.get("idempotency-key");
+    if (key === null || IDEMPOTENCY_KEY.test(key)) return { key };
+    return {
+      response: json({ error: "Idempotency-Key must be 1-128 visible ASCII characters" }, {
+        status: 400,
+      }),
+    };
+  }
+
+  return {
+    async placeOrder(request) {
+      const body = await readJsonBody(request, ORDER_BODY_LIMIT_BYTES);
+      if (!body.ok) return body.response;
+      const parsed = OrderRequest.safeParse(body.value);
+      if (!parsed.success) return invalid("Invalid order", parsed.error.issues);
+      const idempotency = idempotencyKeyOf(request);
+      if ("response" in idempotency) return idempotency.response;
+      const order = parsed.data;
+      const { key } = idempotency;
+      return answer(
+        key === null ? null : `${order.user_id}\n${key}`,
+        JSON.stringify(order),
+        async () => {
+          const orderId = key === null ? deps.newId() : await orderIdForKey(order.user_id, key);
+          const placed = event(orderId, order, deps.now().toISOString());
+          const [ack] = await deps.publish([placed]);
+          deps.onAccepted?.(1);
+          return {
+            order_id: placed.order_id,
+            event_id: placed.event_id,
+            status: "accepted",
+            partition: ack!.partition,
+            offset: ack!.offset,
+          } satisfies OrderAccepted;
+        },
+      );
+    },
+
+    async placeBatch(request) {
+      const body = await readJsonBody(request, BATCH_BODY_LIMIT_BYTES);
+      if (!body.ok) return body.response;
+      const parsed = OrderBatchRequest.safeParse(body.value);
+      if (!parsed.success) return invalid("Invalid batch", parsed.error.issues);
+      const idempotency = idempotencyKeyOf(request);
+      if ("response" in idempotency) return idempotency.response;
+      const { orders } = parsed.data;
+      const { key } = idempotency;
+      return answer(key === null ? null : `batch\n${key}`, JSON.stringify(orders), async () => {
+        const occurredAt = deps.now().toISOString();
+        const events = await Promise.all(
+          orders.map(async (order, index) =>
+            event(
+              key === null ? deps.newId() : await orderIdForKey(order.user_id, key, index),
+              order,
+              occurredAt,
+            )
+          ),
+        );
+        await deps.publish(events);
+        deps.onAccepted?.(events.length);
+        return {
+          accepted: events.length,
+          order_ids: events.map((placed) => placed.order_id),
+        } satisfies BatchAccepted;
+      });
+    },
+  };
+}
