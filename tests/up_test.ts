@@ -3,9 +3,7 @@
  * across a broker restart. Both need to start processes, so plain `deno test --allow-net` skips them.
  */
 import assert from "node:assert/strict";
-import { installKafka } from "../tasks/kafka/install.ts";
-import { startBroker } from "../tasks/kafka/broker.ts";
-import { javaCommand } from "../tasks/lib/tools.ts";
+import { canStartProcesses, startOwnBroker } from "./_processes.ts";
 import {
   connectedAdmin,
   eventually,
@@ -16,7 +14,6 @@ import {
 } from "./_support.ts";
 
 const canRun = granted({ name: "run" }) && granted({ name: "env" });
-const canRunBroker = canRun && kafkaClientAllowed && granted({ name: "write", path: "./.data" });
 
 function portOf(url: string): string {
   return new URL(url).port;
@@ -52,33 +49,15 @@ Deno.test({
 
 Deno.test({
   name: "the embedded broker keeps its events when it is stopped and started again",
-  ignore: !canRunBroker,
+  ignore: !canStartProcesses || !kafkaClientAllowed,
   // kafkajs leaves a reconnect timer behind after the broker it talked to went away.
   sanitizeOps: false,
 }, async () => {
-  const dataDir = `.data/test/restart-${crypto.randomUUID().slice(0, 8)}`;
-  const java = javaCommand(Deno.env.get("JAVA_HOME"));
-  const install = await installKafka({
-    pomPath: "tasks/kafka/pom.xml",
-    cacheDir: Deno.env.get("KAFKA_CACHE_DIR") || ".cache/kafka",
-    java,
-    log: () => {},
-  });
-  const brokerLines: string[] = [];
-  const options = {
-    java,
-    libsDir: install.libsDir,
-    dataDir,
-    port: 19192,
-    controllerPort: 19193,
-    heap: "512m",
-    log: (line: string) => brokerLines.push(line),
-  };
+  await using broker = await startOwnBroker(19192);
+  const kafka = await testKafka("restart-test", [broker.bootstrap]);
   const topic = "restart-check";
   const values = Array.from({ length: 20 }, (_, index) => `event-${index}`);
   try {
-    let broker = await startBroker(options);
-    const kafka = await testKafka("restart-test", [broker.bootstrap]);
     {
       await using admin = await connectedAdmin(kafka);
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
@@ -87,32 +66,25 @@ Deno.test({
       await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
       await producer.disconnect();
     }
-    const stopped = await broker.stop();
-    assert.equal(stopped.signal ?? null, null, "a controlled shutdown, not a kill");
+    await broker.stop();
+    await broker.start();
 
-    broker = await startBroker(options);
-    try {
-      const consumer = kafka.consumer({ groupId: "restart-reader", maxWaitTimeInMs: 200 });
-      const seen: string[] = [];
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: ({ message }) =>
-          Promise.resolve(void seen.push(message.value?.toString() ?? "")),
-      });
-      await eventually("20 events after the restart", () => seen.length >= 20 ? true : undefined, {
-        timeoutMs: 30_000,
-        lastSeen: () => seen.length,
-      });
-      await consumer.disconnect();
-      assert.deepEqual(seen, values);
-    } finally {
-      await broker.stop();
-    }
+    const consumer = kafka.consumer({ groupId: "restart-reader", maxWaitTimeInMs: 200 });
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) =>
+        Promise.resolve(void seen.push(message.value?.toString() ?? "")),
+    });
+    await eventually("20 events after the restart", () => seen.length >= 20 ? true : undefined, {
+      timeoutMs: 30_000,
+      lastSeen: () => seen.length,
+    });
+    await consumer.disconnect();
+    assert.deepEqual(seen, values);
   } catch (error) {
-    console.error(brokerLines.slice(-30).join("\n"));
+    console.error(broker.log.toString());
     throw error;
-  } finally {
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
