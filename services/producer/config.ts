@@ -12,9 +12,14 @@ export const producerEnv = {
   PRODUCER_PORT: port(5001),
   /** Longest wait for Kafka's acknowledgement before answering 503. */
   PRODUCE_TIMEOUT_MS: positiveInt("a number of milliseconds", 120_000).default(5_000),
-  /** How long an order waits for others to share a produce request when none is in flight. */
+  /**
+   * How long an order waits for others to share a produce request when none is in flight.
+   * 0 by default: orders arriving while a request is in flight are coalesced anyway, and measured
+   * on this machine a 1 ms linger (a timer that fires after about 1.5 ms) tripled sequential latency
+   * and added no throughput.
+   */
   LINGER_MS: z.coerce.number({ error: "must be a number of milliseconds" }).min(0).max(100).default(
-    1,
+    0,
   ),
   /** Most orders in one produce request. */
   MAX_BATCH_MESSAGES: positiveInt("a whole number of messages", 10_000).default(1_000),
