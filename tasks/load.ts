@@ -154,16 +154,24 @@ async function startBaseline(): Promise<{ url: string; stop: () => void }> {
   return { url: `http://127.0.0.1:${port}`, stop: () => worker.postMessage("stop") };
 }
 
-const ready = await fetch(`${producerUrl}/ready`).catch(() => undefined);
+// A freshly started producer answers /health before it has connected to Kafka: wait a little.
+let ready: Response | undefined;
+for (
+  const deadline = Date.now() + 15_000;
+  Date.now() < deadline;
+  await new Promise((r) => setTimeout(r, 250))
+) {
+  ready = await fetch(`${producerUrl}/ready`).catch(() => undefined);
+  await ready?.body?.cancel();
+  if (ready?.status === 200) break;
+}
 if (ready?.status !== 200) {
   console.error(
-    `The producer at ${producerUrl} is not ready (GET /ready: ${
-      ready?.status ?? "no answer"
-    }). Start it with \`deno task up\`.`,
+    `The producer at ${producerUrl} is not ready (GET /ready: ${ready?.status ?? "no answer"}). ` +
+      "Start it with `deno task up`.",
   );
   Deno.exit(1);
 }
-await ready.body?.cancel();
 
 const baseline = args["no-baseline"] ? undefined : await startBaseline();
 const rows: string[][] = [];
