@@ -19,10 +19,7 @@ export interface ServeOptions {
 }
 
 /** Starts `Deno.serve` quietly and logs one JSON line with the address it listens on. */
-export function serveHttp(
-  handler: (request: Request) => Response | Promise<Response>,
-  options: ServeOptions,
-): Deno.HttpServer<Deno.NetAddr> {
+export function serveHttp(handler: Handler, options: ServeOptions): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({
     hostname: options.hostname,
     port: options.port,
@@ -42,7 +39,25 @@ export function healthResponse(service: string, kafka: { connected: boolean }): 
 }
 
 /** A request handler, as `Deno.serve` takes it. */
-export type Handler = (request: Request) => Response | Promise<Response>;
+export type Handler = (
+  request: Request,
+  info?: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** Whether a request came over loopback, for routes that only the machine's own users may call. */
+export function isLoopback(info: Deno.ServeHandlerInfo | undefined): boolean {
+  const address = info?.remoteAddr;
+  if (!address || address.transport !== "tcp") return false;
+  return address.hostname === "::1" || address.hostname.startsWith("127.") ||
+    address.hostname === "::ffff:127.0.0.1";
+}
+
+/** 403 for a local-only route called from elsewhere. */
+export function localOnly(): Response {
+  return json({ error: "This route only answers requests from the same machine (loopback)" }, {
+    status: 403,
+  });
+}
 
 /**
  * Routes `"METHOD /path"` keys to handlers. Anything else gets 404, or 405 with `Allow` when the
@@ -59,10 +74,10 @@ export function createRouter(routes: Readonly<Record<string, Handler>>): Handler
     const [method = "", path = ""] = key.split(" ");
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method]);
   }
-  return (request) => {
+  return (request, info) => {
     const path = new URL(request.url).pathname;
     const route = routes[`${request.method} ${path}`];
-    if (route) return route(request);
+    if (route) return route(request, info);
     const allowed = methodsByPath.get(path);
     if (allowed) {
       return json(

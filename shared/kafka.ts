@@ -2,7 +2,13 @@
  * The Kafka client factory and the topic set-up every entry point shares.
  * @module
  */
-import { type Admin, Kafka, type logCreator, logLevel as KafkaLogLevel } from "kafkajs";
+import {
+  type Admin,
+  Kafka,
+  type logCreator,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+} from "kafkajs";
 import process from "node:process";
 import type { Logger, LogLevel } from "./log.ts";
 import type { TopicSpec } from "./topics.ts";
@@ -21,11 +27,29 @@ export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
   }
 }
 
+/**
+ * Broker answers that kafkajs logs as errors although they are expected and retried: a coordinator
+ * still loading after start-up, and CONCURRENT_TRANSACTIONS right after a commit while the
+ * coordinator writes its markers. Logged at debug so real errors stand out.
+ */
+const EXPECTED_AND_RETRIED = new RegExp(
+  [
+    "another concurrent operation on the same transaction",
+    "coordinator is loading",
+    "not the correct coordinator",
+    "group coordinator is not available",
+    "coordinator is not available",
+  ].join("|"),
+);
+
 /** Routes kafkajs's own log entries into `logger`, so every line of a service is one JSON format. */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () => ({ namespace, level, log }) => {
     const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-    const target = level <= KafkaLogLevel.ERROR
+    const text = `${message} ${fields.error ?? ""}`;
+    const target = EXPECTED_AND_RETRIED.test(text)
+      ? logger.debug
+      : level <= KafkaLogLevel.ERROR
       ? logger.error
       : level === KafkaLogLevel.WARN
       ? logger.warn
@@ -177,4 +201,21 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/**
+ * The partition Kafka's default partitioner (murmur2, as the Java client) picks for a key among
+ * `partitions`. Producers choose it up front so they know each message's partition; consumers use
+ * it to check that a message sits where its key says.
+ */
+export function keyPartitioner(partitions: number): (key: string) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [],
+    isr: [],
+  }));
+  return (key) => partitioner({ topic: "", partitionMetadata, message: { key, value: null } });
 }

@@ -13,10 +13,22 @@ export const ORDER_EVENTS_DLQ = "order-events.dlq";
 export const INVENTORY_EVENTS_DLQ = "inventory-events.dlq";
 /** Remaining stock per item, compacted; written in the same transaction as the inventory results. */
 export const INVENTORY_CHANGELOG = "inventory-stock-changelog";
+/**
+ * The order ids the inventory service has decided, one record per committed chunk, written in the
+ * same transaction as the results, so a re-published order is not decided twice across restarts.
+ */
+export const INVENTORY_DECIDED = "inventory-decided-orders";
+/** Consumer group of the inventory service. */
+export const INVENTORY_GROUP = "inventory-service";
+/** Consumer group of the analytics service. */
+export const ANALYTICS_GROUP = "analytics-service";
+
+/** How long a decided order id is remembered: the window in which a duplicate OrderPlaced is dropped. */
+export const DECIDED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
- * Partitions of the keyed event topics. The changelog must match order-events so that an instance
- * owning order partition N restores exactly the stock of the items it decides.
+ * Partitions of the keyed event topics. The inventory changelogs must match order-events so that an
+ * instance owning order partition N restores exactly the state of the orders it decides.
  */
 export const EVENT_PARTITIONS = 3;
 
@@ -40,5 +52,10 @@ export const TOPICS: readonly TopicSpec[] = [
     name: INVENTORY_CHANGELOG,
     partitions: EVENT_PARTITIONS,
     config: { "cleanup.policy": "compact" },
+  },
+  {
+    name: INVENTORY_DECIDED,
+    partitions: EVENT_PARTITIONS,
+    config: { "cleanup.policy": "delete", "retention.ms": String(DECIDED_RETENTION_MS) },
   },
 ];

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
-import { connectWithRetry } from "@campus/shared/kafka";
+import { connectWithRetry, keyPartitioner } from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
 import type { OutgoingMessage, PartitionAck } from "./batcher.ts";
 
@@ -27,18 +27,11 @@ export class KafkaSender {
   #ready = false;
   #replacing: Promise<void> | undefined;
   #stopping = new AbortController();
-  #partitioner = Partitioners.DefaultPartitioner();
-  #partitionMetadata;
+  #partitionFor: (key: string) => number;
 
   constructor(readonly options: KafkaSenderOptions) {
     this.#producer = this.#newProducer();
-    this.#partitionMetadata = Array.from({ length: options.partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [],
-      isr: [],
-    }));
+    this.#partitionFor = keyPartitioner(options.partitions);
   }
 
   /** True while connected and the last send did not fail. */
@@ -52,11 +45,7 @@ export class KafkaSender {
    * per-partition base offsets Kafka returns.
    */
   partitionFor(key: string): number {
-    return this.#partitioner({
-      topic: this.options.topic,
-      partitionMetadata: this.#partitionMetadata,
-      message: { key, value: null },
-    });
+    return this.#partitionFor(key);
   }
 
   /** Connects the current producer (first start; the caller retries). */
