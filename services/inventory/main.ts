@@ -1,30 +1,86 @@
-/**
- * Inventory consumer: wires configuration, Kafka and HTTP.
- *
- * Until stock reservation lands it holds only an admin connection: a consumer that committed offsets
- * without deciding orders would make the real implementation skip them.
- */
+/** Inventory consumer: wires configuration, the stock menu, Kafka, the processor and HTTP. */
 import { loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka, trackConnection } from "@campus/shared/kafka";
+import { createKafka, keyPartitioner } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
+import { EVENT_PARTITIONS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { inventoryEnv } from "./config.ts";
 import { createInventoryHandler } from "./handler.ts";
+import { readLag } from "./lag.ts";
+import { createInventoryMetrics } from "./metrics.ts";
+import { InventoryProcessor } from "./processor.ts";
+import { parseMenu } from "./stock.ts";
 
 const config = loadConfig(inventoryEnv);
 const logger = createLogger({ service: "inventory", level: config.LOG_LEVEL });
+let menu: Map<string, number>;
+try {
+  menu = parseMenu(await Deno.readTextFile(config.INVENTORY_FILE), config.INVENTORY_FILE);
+} catch (error) {
+  logger.error(`Cannot load the initial stock from INVENTORY_FILE="${config.INVENTORY_FILE}"`, {
+    error,
+  });
+  Deno.exit(1);
+}
 const kafka = createKafka({
   clientId: "inventory-service",
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
 });
+const throttle = { seconds: config.PROCESSING_DELAY };
+const metrics = createInventoryMetrics({ delaySeconds: () => throttle.seconds });
+const processor = new InventoryProcessor({
+  kafka,
+  logger,
+  menu,
+  partitionFor: keyPartitioner(EVENT_PARTITIONS),
+  delaySeconds: () => throttle.seconds,
+  onDecided: (outcomes) => metrics.countOutcomes(outcomes),
+  onTransaction: (ok) => metrics.transactions.inc({ outcome: ok ? "committed" : "aborted" }),
+  onRebalance: () => metrics.rebalances.inc(),
+});
+
+// Lag from the group's committed offsets, so it is right even while no batch arrives.
 const admin = kafka.admin();
+let lag = new Map<number, number>();
+let connected = false;
+const lagTimer = setInterval(async () => {
+  if (!connected) return;
+  try {
+    lag = await readLag(admin, { groupId: INVENTORY_GROUP, topic: ORDER_EVENTS });
+    for (const [partition, behind] of lag) {
+      metrics.lag.set({ partition: String(partition) }, behind);
+    }
+  } catch (error) {
+    logger.debug("cannot read consumer lag", { error });
+  }
+}, 1_000);
 
 runService({
-  handler: createInventoryHandler({ kafka: trackConnection(admin) }),
+  handler: createInventoryHandler({
+    kafka: {
+      get connected() {
+        return connected;
+      },
+    },
+    isReady: () => processor.ready,
+    stock: () => processor.stock(),
+    partitions: () => processor.partitions,
+    lag: () => lag,
+    throttle,
+    metrics,
+  }),
   hostname: config.HOST,
   port: config.INVENTORY_PORT,
   logger,
-  connect: () => admin.connect(),
-  close: () => admin.disconnect(),
+  connect: async () => {
+    await admin.connect();
+    await processor.start();
+    connected = true;
+  },
+  close: async () => {
+    clearInterval(lagTimer);
+    await processor.stop();
+    await admin.disconnect();
+  },
 });

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { createInventoryHandler, type InventoryHandlerDeps } from "./handler.ts";
+import { createInventoryMetrics } from "./metrics.ts";
+
+function setup() {
+  const throttle = { seconds: 0 };
+  const deps: InventoryHandlerDeps = {
+    kafka: { connected: true },
+    isReady: () => true,
+    stock: () => ({ pizza: 3 }),
+    partitions: () => [0, 1, 2],
+    lag: () => new Map([[0, 2], [1, 0], [2, 5]]),
+    throttle,
+    metrics: createInventoryMetrics({ delaySeconds: () => throttle.seconds }),
+  };
+  return { handle: createInventoryHandler(deps), throttle };
+}
+
+const from = (hostname: string): Deno.ServeHandlerInfo =>
+  ({
+    remoteAddr: { transport: "tcp", hostname, port: 40000 },
+    completed: Promise.resolve(),
+  }) as Deno.ServeHandlerInfo;
+const throttleRequest = (body: unknown) =>
+  new Request("http://local/admin/throttle", { method: "POST", body: JSON.stringify(body) });
+
+Deno.test("POST /admin/throttle sets the delay for loopback callers", async () => {
+  const { handle, throttle } = setup();
+  const response = await handle(throttleRequest({ seconds: 0.5 }), from("127.0.0.1"));
+  assert.equal(response.status, 200);
+  assert.equal(throttle.seconds, 0.5);
+});
+
+Deno.test("POST /admin/throttle answers 403 to callers from other machines and changes nothing", async () => {
+  const { handle, throttle } = setup();
+  const response = await handle(throttleRequest({ seconds: 5 }), from("192.0.2.7"));
+  assert.equal(response.status, 403);
+  assert.equal(throttle.seconds, 0);
+});
+
+Deno.test("POST /admin/throttle rejects unknown fields and out-of-range delays", async () => {
+  const { handle, throttle } = setup();
+  assert.equal((await handle(throttleRequest({ seconds: 4000 }), from("::1"))).status, 400);
+  assert.equal(
+    (await handle(throttleRequest({ seconds: 1, extra: true }), from("::1"))).status,
+    400,
+  );
+  assert.equal(throttle.seconds, 0);
+});
+
+Deno.test("GET /lag sums the partitions", async () => {
+  const { handle } = setup();
+  assert.deepEqual(await (await handle(new Request("http://local/lag"))).json(), {
+    total: 7,
+    partitions: { 0: 2, 1: 0, 2: 5 },
+  });
+});

@@ -1,0 +1,326 @@
+/**
+ * The inventory consumer: order-events in, decisions out, exactly once.
+ *
+ * Each consumed partition has its own transactional producer (transactional.id names the
+ * partition), so a new owner of a partition fences the old one and aborts its open transaction.
+ * For every chunk of a batch, the results, the stock levels, the decided order ids, the dead
+ * letters and the consumed offsets commit in one transaction; the in-memory state is updated only
+ * after the commit, and after any failed transaction the partition's state is restored again from
+ * the changelogs before it decides anything else.
+ * @module
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Logger } from "@campus/shared/log";
+import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
+import { type ChunkEntry, chunkRecords } from "./records.ts";
+import { type ConsumedMessage, decideMessage, type Outcome } from "./decide.ts";
+import { type PartitionState, restorePartitions } from "./restore.ts";
+import type { Stock } from "./stock.ts";
+
+/**
+ * Bounds of one transaction. Large, since each commit costs several round trips, but a chunk's
+ * results go to one partition as one record batch, which must stay under the broker's 1 MB
+ * message.max.bytes. A result is its order plus under 200 bytes, so the estimate below keeps the
+ * batch under 700 KB whatever the orders' sizes.
+ */
+const MAX_CHUNK_MESSAGES = 2_500;
+const MAX_CHUNK_OUTPUT_BYTES = 400_000;
+const RESULT_OVERHEAD_BYTES = 200;
+/** With a processing delay, commit at least this often, so progress (and lag) shows. */
+const MAX_CHUNK_MS = 1_000;
+
+/** What the processor reports as it goes. */
+export interface ProcessorEvents {
+  onDecided?: (outcomes: readonly Outcome[]) => void;
+  onTransaction?: (ok: boolean, messages: number) => void;
+  onRebalance?: (partitions: readonly number[]) => void;
+}
+
+/** Options of {@linkcode InventoryProcessor}. */
+export interface ProcessorOptions extends ProcessorEvents {
+  kafka: Kafka;
+  logger: Logger;
+  menu: ReadonlyMap<string, number>;
+  partitionFor: (item: string) => number;
+  /** Seconds to spend per message; read for every message, so it can change at runtime. */
+  delaySeconds: () => number;
+  newId?: () => string;
+  now?: () => Date;
+}
+
+interface OwnedPartition {
+  producer: Producer;
+  state?: PartitionState;
+}
+
+/** Consumes order-events and decides each order once. */
+export class InventoryProcessor {
+  #consumer: Consumer;
+  #owned = new Map<number, OwnedPartition>();
+  #assigned: number[] = [];
+  #restoring: Promise<void> | undefined;
+  #joined = false;
+  #stopping = false;
+  #newId: () => string;
+  #now: () => Date;
+
+  constructor(readonly options: ProcessorOptions) {
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
+    this.#now = options.now ?? (() => new Date());
+    this.#consumer = options.kafka.consumer({
+      groupId: INVENTORY_GROUP,
+      readUncommitted: false,
+      maxWaitTimeInMs: 250,
+      // About one chunk per partition per fetch; kafkajs's 10 MB default mostly costs memory.
+      maxBytesPerPartition: 384 * 1024,
+      maxBytes: 1024 * 1024,
+      // A crashed member's partitions move after 10 s instead of kafkajs's 30 s default; long
+      // processing delays heartbeat between messages, so they do not hit this.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
+    });
+    const { GROUP_JOIN, CRASH, STOP } = this.#consumer.events;
+    this.#consumer.on(
+      GROUP_JOIN,
+      ({ payload }) => this.#onAssignment(payload.memberAssignment[ORDER_EVENTS] ?? []),
+    );
+    this.#consumer.on(CRASH, ({ payload }) => {
+      this.#joined = false;
+      this.options.logger.error("consumer crashed", {
+        error: payload.error,
+        restarting: payload.restart,
+      });
+    });
+    this.#consumer.on(STOP, () => this.#joined = false);
+  }
+
+  /** Joined the group and every assigned partition's state is restored. */
+  get ready(): boolean {
+    return this.#joined &&
+      this.#assigned.every((partition) => this.#owned.get(partition)?.state !== undefined);
+  }
+
+  /** Remaining stock of the items of the partitions this instance owns. */
+  stock(): Record<string, number> {
+    const items: [string, number][] = [];
+    for (const partition of this.#assigned) {
+      items.push(...(this.#owned.get(partition)?.state?.stock ?? []));
+    }
+    return Object.fromEntries(items.sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** The partitions of order-events this instance owns. */
+  get partitions(): readonly number[] {
+    return this.#assigned;
+  }
+
+  /** Joins the group and starts deciding. */
+  async start(): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topic: ORDER_EVENTS, fromBeginning: true });
+    await this.#consumer.run({
+      autoCommit: false, // offsets commit inside each transaction
+      eachBatchAutoResolve: false, // a chunk not committed must be fetched again
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.#processBatch(payload),
+    });
+  }
+
+  /** Leaves the group and closes every producer. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer.disconnect();
+    await Promise.all([...this.#owned.values()].map((owned) => owned.producer.disconnect()));
+    this.#owned.clear();
+  }
+
+  #onAssignment(partitions: number[]): void {
+    this.#joined = true;
+    this.#assigned = [...partitions].sort((a, b) => a - b);
+    for (const [partition, owned] of this.#owned) {
+      if (!partitions.includes(partition)) {
+        this.#owned.delete(partition);
+        void owned.producer.disconnect();
+      }
+    }
+    this.options.logger.info("partitions assigned", {
+      topic: ORDER_EVENTS,
+      partitions: this.#assigned,
+    });
+    this.options.onRebalance?.(this.#assigned);
+  }
+
+  /** Restores every owned partition that has no state yet, in one pass shared by all callers. */
+  async #ensureRestored(partition: number): Promise<void> {
+    while (this.#assigned.includes(partition) && !this.#owned.get(partition)?.state) {
+      this.#restoring ??= this.#restore().finally(() => this.#restoring = undefined);
+      await this.#restoring;
+    }
+  }
+
+  async #restore(): Promise<void> {
+    const pending = this.#assigned.filter((partition) => !this.#owned.get(partition)?.state);
+    if (pending.length === 0) return;
+    // Fence first: a new producer session for each partition's transactional id aborts whatever
+    // a previous owner left open, so the restore below can read to the end.
+    for (const partition of pending) {
+      const owned = this.#owned.get(partition) ?? { producer: this.#newProducer(partition) };
+      this.#owned.set(partition, owned);
+      await owned.producer.connect();
+      const fence = await owned.producer.transaction();
+      await fence.abort();
+    }
+    const restored = await restorePartitions(pending, {
+      kafka: this.options.kafka,
+      logger: this.options.logger,
+      menu: this.options.menu,
+      partitionFor: this.options.partitionFor,
+      decidedSinceMs: this.#now().getTime() - DECIDED_RETENTION_MS,
+    });
+    for (const [partition, state] of restored) {
+      const owned = this.#owned.get(partition);
+      if (owned) owned.state = state;
+    }
+  }
+
+  #newProducer(partition: number): Producer {
+    return this.options.kafka.producer({
+      transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      // Right after a commit the coordinator may still be writing its markers and answer
+      // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms) instead of 100 ms.
+      retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
+    });
+  }
+
+  async #processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const partition = batch.partition;
+    await this.#ensureRestored(partition);
+    const messages = batch.messages;
+    let index = 0;
+    while (index < messages.length) {
+      if (!isRunning() || isStale() || this.#stopping) return;
+      const owned = this.#owned.get(partition);
+      if (!owned?.state) return; // lost the partition in a rebalance
+      const chunk = await this.#decideChunk(owned.state, messages, index, {
+        partition,
+        heartbeat,
+        isRunning,
+        isStale,
+      });
+      if (chunk.entries.length === 0) return;
+      await this.#commit(partition, owned, chunk);
+      index += chunk.entries.length;
+      resolveOffset(chunk.lastOffset);
+      await heartbeat();
+    }
+  }
+
+  /** Decides messages from `start` until the chunk is full, applying the processing delay. */
+  async #decideChunk(
+    state: PartitionState,
+    messages: EachBatchPayload["batch"]["messages"],
+    start: number,
+    context: { partition: number } & Pick<EachBatchPayload, "heartbeat" | "isRunning" | "isStale">,
+  ) {
+    const entries: ChunkEntry[] = [];
+    const decidedNow = new Set<string>();
+    const stockChanges = new Map<string, number>();
+    let stock: Stock = state.stock;
+    const startedAt = performance.now();
+    let lastOffset = "";
+    let outputBytes = 0;
+    for (
+      let index = start;
+      index < messages.length && entries.length < MAX_CHUNK_MESSAGES;
+      index++
+    ) {
+      const delaySeconds = this.options.delaySeconds();
+      if (delaySeconds > 0) {
+        if (entries.length > 0 && performance.now() - startedAt >= MAX_CHUNK_MS) break;
+        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+        // A slow chunk must not get this member thrown out of the group.
+        await context.heartbeat();
+        if (!context.isRunning() || context.isStale()) break;
+      }
+      const kafkaMessage = messages[index]!;
+      outputBytes += (kafkaMessage.value?.length ?? 0) + RESULT_OVERHEAD_BYTES;
+      if (entries.length > 0 && outputBytes > MAX_CHUNK_OUTPUT_BYTES) break;
+      const message: ConsumedMessage = {
+        partition: context.partition,
+        offset: kafkaMessage.offset,
+        key: kafkaMessage.key,
+        value: kafkaMessage.value,
+      };
+      const decided = decideMessage(message, {
+        stock,
+        isDecided: (orderId) => decidedNow.has(orderId) || state.decided.has(orderId),
+        partitionFor: this.options.partitionFor,
+        newId: this.#newId,
+        now: this.#now,
+      });
+      if (decided.outcome.kind === "decided") {
+        const { event } = decided.outcome;
+        decidedNow.add(event.order_id);
+        if (event.event_type === "InventoryReserved") stockChanges.set(event.item, event.remaining);
+      }
+      stock = decided.stock;
+      entries.push({ message, outcome: decided.outcome });
+      lastOffset = kafkaMessage.offset;
+    }
+    return { entries, stock, stockChanges, lastOffset };
+  }
+
+  async #commit(
+    partition: number,
+    owned: OwnedPartition,
+    chunk: {
+      entries: ChunkEntry[];
+      stock: Stock;
+      stockChanges: Map<string, number>;
+      lastOffset: string;
+    },
+  ): Promise<void> {
+    const now = this.#now();
+    const topicMessages = chunkRecords(partition, {
+      entries: chunk.entries,
+      stockChanges: chunk.stockChanges,
+      committedAt: now.toISOString(),
+    });
+    const transaction = await owned.producer.transaction();
+    try {
+      if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: INVENTORY_GROUP,
+        topics: [{
+          topic: ORDER_EVENTS,
+          partitions: [{ partition, offset: (BigInt(chunk.lastOffset) + 1n).toString() }],
+        }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      // The commit may or may not have happened: only the changelogs know. Restore, with a new
+      // producer session, before deciding anything else on this partition.
+      if (this.#owned.get(partition) === owned) this.#owned.delete(partition);
+      void owned.producer.disconnect().catch(() => {});
+      this.options.onTransaction?.(false, chunk.entries.length);
+      this.options.logger.warn("transaction failed; partition state will be restored", {
+        partition,
+        error,
+      });
+      throw error;
+    }
+    const state = owned.state!;
+    state.stock = chunk.stock;
+    for (const { outcome } of chunk.entries) {
+      if (outcome.kind === "decided") state.decided.add(outcome.event.order_id, now.getTime());
+    }
+    state.decided.forgetBefore(now.getTime() - DECIDED_RETENTION_MS);
+    this.options.onTransaction?.(true, chunk.entries.length);
+    this.options.onDecided?.(chunk.entries.map((entry) => entry.outcome));
+  }
+}
