@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { TOPICS } from "@campus/shared/topics";
-import { eventually, kafkaClientAllowed } from "./_support.ts";
-import { canStartProcesses, startOwnBroker, startOwnService } from "./_processes.ts";
+import { canStartProcesses, eventually, kafkaClientAllowed } from "./_support.ts";
+import { startOwnBroker, startOwnService } from "../tasks/lib/own_processes.ts";
 
 const DEADLINE_MS = 2_000;
 

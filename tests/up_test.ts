@@ -3,8 +3,9 @@
  * across a broker restart. Both need to start processes, so plain `deno test --allow-net` skips them.
  */
 import assert from "node:assert/strict";
-import { canStartProcesses, startOwnBroker } from "./_processes.ts";
+import { startOwnBroker } from "../tasks/lib/own_processes.ts";
 import {
+  canStartProcesses,
   connectedAdmin,
   eventually,
   granted,

@@ -1,18 +1,13 @@
 /**
- * Brokers and services that a test owns: started fresh on ports of its own, so it can stop and kill
- * them without touching the shared test stack.
+ * Brokers and services that a test or benchmark owns: started fresh on ports of their own, so they
+ * can be stopped and killed without touching a running stack.
  * @module
  */
-import { installKafka } from "../tasks/kafka/install.ts";
-import { type RunningBroker, startBroker } from "../tasks/kafka/broker.ts";
-import { forEachLine, RecentLines } from "../tasks/lib/lines.ts";
-import { stopProcess } from "../tasks/lib/process.ts";
-import { javaCommand } from "../tasks/lib/tools.ts";
-import { granted } from "./_support.ts";
-
-/** Whether tests may start their own brokers and services. */
-export const canStartProcesses: boolean = granted({ name: "run" }) && granted({ name: "env" }) &&
-  granted({ name: "write", path: "./.data" }) && granted({ name: "read", path: "." });
+import { installKafka } from "../kafka/install.ts";
+import { type RunningBroker, startBroker } from "../kafka/broker.ts";
+import { forEachLine, RecentLines } from "./lines.ts";
+import { stopProcess } from "./process.ts";
+import { javaCommand } from "./tools.ts";
 
 /** A broker of a test's own, which can be stopped and started again on the same data. */
 export interface OwnBroker extends AsyncDisposable {
@@ -31,7 +26,7 @@ export async function startOwnBroker(port: number): Promise<OwnBroker> {
     java,
     log: () => {},
   });
-  const dataDir = `.data/test/broker-${port}-${crypto.randomUUID().slice(0, 8)}`;
+  const dataDir = `.data/own/broker-${port}-${crypto.randomUUID().slice(0, 8)}`;
   const log = new RecentLines(40);
   const options = {
     java,
@@ -65,7 +60,11 @@ export interface OwnService extends AsyncDisposable {
   readonly url: string;
   readonly log: RecentLines;
   readonly status: Promise<Deno.CommandStatus>;
+  /** Process id of `deno task`; the service itself is its child. */
+  readonly pid: number;
   kill(signal?: Deno.Signal): void;
+  /** Sends `signal` to the service process itself (`deno task` runs it as a child), e.g. SIGKILL. */
+  killService(signal: Deno.Signal): Promise<void>;
 }
 
 /** Starts `deno task <name>` with `env`; resolves once `GET /health` at `url` answers 200. */
@@ -91,7 +90,20 @@ export async function startOwnService(
     url,
     log,
     status,
+    pid: child.pid,
     kill: (signal = "SIGTERM") => child.kill(signal),
+    async killService(signal) {
+      // Read through `cat`: Deno allows reading /proc only with --allow-all.
+      const output = await new Deno.Command("cat", {
+        args: [`/proc/${child.pid}/task/${child.pid}/children`],
+        stdout: "piped",
+      }).output();
+      for (
+        const pid of new TextDecoder().decode(output.stdout).trim().split(/\s+/).filter(Boolean)
+      ) {
+        Deno.kill(Number(pid), signal);
+      }
+    },
     async [Symbol.asyncDispose]() {
       await stopProcess(child, { timeoutMs: 10_000, status });
     },

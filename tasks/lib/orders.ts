@@ -1,0 +1,54 @@
+/** Writing many OrderPlaced events straight to Kafka, for benchmarks and tests that pre-fill a topic. */
+import type { Kafka } from "kafkajs";
+import { encodeEvent } from "@campus/shared/events/codec";
+import { OrderPlaced } from "@campus/shared/events/order_placed";
+import { keyPartitioner } from "@campus/shared/kafka";
+import { EVENT_PARTITIONS, ORDER_EVENTS } from "@campus/shared/topics";
+
+/** The `index`-th generated order: items cycle through `items`, users and quantities vary. */
+export function generatedOrder(index: number, items: readonly string[], now: Date): OrderPlaced {
+  return {
+    event_id: crypto.randomUUID(),
+    event_type: "OrderPlaced",
+    schema_version: 1,
+    occurred_at: new Date(now.getTime() + index).toISOString(),
+    order_id: crypto.randomUUID(),
+    user_id: `student-${index % 5000}`,
+    item: items[index % items.length]!,
+    quantity: 1 + (index % 3),
+  };
+}
+
+/** Writes `count` generated orders to order-events in batches, keyed and partitioned like the producer. */
+export async function fillOrders(
+  kafka: Kafka,
+  options: { count: number; items: readonly string[]; batchSize?: number },
+): Promise<OrderPlaced[]> {
+  const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const now = new Date();
+  const orders: OrderPlaced[] = [];
+  try {
+    const batchSize = options.batchSize ?? 5_000;
+    for (let start = 0; start < options.count; start += batchSize) {
+      const batch = Array.from(
+        { length: Math.min(batchSize, options.count - start) },
+        (_, offset) => generatedOrder(start + offset, options.items, now),
+      );
+      orders.push(...batch);
+      await producer.send({
+        topic: ORDER_EVENTS,
+        acks: -1,
+        messages: batch.map((order) => ({
+          key: order.item,
+          value: encodeEvent(OrderPlaced, order),
+          partition: partitionFor(order.item),
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return orders;
+}
