@@ -9,3 +9,4 @@ export * from "./log.ts";
 export * from "./shutdown.ts";
 export * from "./topics.ts";
 export * from "./service.ts";
+export * from "./lag.ts";

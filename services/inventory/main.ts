@@ -6,7 +6,7 @@ import { runService } from "@campus/shared/service";
 import { EVENT_PARTITIONS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { inventoryEnv } from "./config.ts";
 import { createInventoryHandler } from "./handler.ts";
-import { readLag } from "./lag.ts";
+import { readLag } from "@campus/shared/lag";
 import { createInventoryMetrics } from "./metrics.ts";
 import { InventoryProcessor } from "./processor.ts";
 import { parseMenu } from "./stock.ts";
