@@ -1,15 +1,83 @@
 /** HTTP routes of the analytics service. */
-import { createRouter, type Handler, healthResponse } from "@campus/shared/http";
+import {
+  createRouter,
+  type Handler,
+  healthResponse,
+  isLoopback,
+  json,
+  localOnly,
+} from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
+import type { ConsumerFigures, Replay } from "./consumer.ts";
+import type { Metrics } from "./metrics.ts";
+import { toPrometheus } from "./prometheus.ts";
+
+/** What the handler needs from the consumer. */
+export interface AnalyticsView {
+  ready: boolean;
+  metrics(): Metrics;
+  figures(): ConsumerFigures;
+  replay(): Replay | undefined;
+  startReplay(): Promise<Replay>;
+  waitForReplay(id: string): Promise<void>;
+}
 
 /** What the handler needs from the outside world. */
 export interface AnalyticsHandlerDeps {
   kafka: ConnectionState;
+  analytics: AnalyticsView;
+  lag: () => number;
+  /** Longest `POST /replay?wait=true` waits before answering 504. */
+  replayWaitMs?: number;
+}
+
+/** Whether the client asked for Prometheus text rather than JSON. */
+export function wantsPrometheus(accept: string | null): boolean {
+  return /text\/plain|application\/openmetrics-text/.test(accept ?? "");
 }
 
 /** Builds the analytics service's request handler. */
 export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
+  const { analytics } = deps;
+  const body = () => ({
+    metrics: analytics.metrics(),
+    operational: { ...analytics.figures(), lag: deps.lag(), replay: analytics.replay() ?? null },
+  });
   return createRouter({
     "GET /health": () => healthResponse("analytics", deps.kafka),
+    "GET /ready": () =>
+      analytics.ready
+        ? json({ status: "ready" })
+        : json({ error: "Not yet consuming inventory-events" }, {
+          status: 503,
+          headers: { "retry-after": "1" },
+        }),
+    "GET /metrics": (request) => {
+      if (!wantsPrometheus(request.headers.get("accept"))) return json(body());
+      const text = toPrometheus(analytics.metrics(), { ...analytics.figures(), lag: deps.lag() });
+      return new Response(text, {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    },
+    "POST /replay": async (request, info) => {
+      if (!isLoopback(info)) return localOnly();
+      const wait = new URL(request.url).searchParams.get("wait") === "true";
+      const replay = await analytics.startReplay();
+      if (!wait) return json({ replay_id: replay.id, status: "started", replay }, { status: 202 });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finished = await Promise.race([
+        analytics.waitForReplay(replay.id).then(() => true),
+        new Promise<false>((resolve) =>
+          timer = setTimeout(() => resolve(false), deps.replayWaitMs ?? 300_000)
+        ),
+      ]).finally(() => clearTimeout(timer));
+      if (!finished) {
+        return json({
+          error: "Replay still running; follow it on GET /metrics",
+          replay_id: replay.id,
+        }, { status: 504 });
+      }
+      return json({ replay_id: replay.id, status: "done", ...body() });
+    },
   });
 }

@@ -1,15 +1,14 @@
-/**
- * Analytics consumer: wires configuration, Kafka and HTTP.
- *
- * Until the metrics land it holds only an admin connection: a consumer that committed offsets
- * without counting results would make the real implementation skip them.
- */
+/** Analytics consumer: wires configuration, Kafka, the consumer, the report and HTTP. */
 import { loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka, trackConnection } from "@campus/shared/kafka";
+import { createKafka } from "@campus/shared/kafka";
+import { readLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
+import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { analyticsEnv } from "./config.ts";
+import { AnalyticsConsumer } from "./consumer.ts";
 import { createAnalyticsHandler } from "./handler.ts";
+import { formatReport } from "./report.ts";
 
 const config = loadConfig(analyticsEnv);
 const logger = createLogger({ service: "analytics", level: config.LOG_LEVEL });
@@ -19,12 +18,48 @@ const kafka = createKafka({
   logger,
 });
 const admin = kafka.admin();
+const analytics = new AnalyticsConsumer({ kafka, admin, logger });
+
+let connected = false;
+let lag = 0;
+const lagTimer = setInterval(async () => {
+  if (!connected) return;
+  try {
+    lag = [
+      ...(await readLag(admin, { groupId: ANALYTICS_GROUP, topic: INVENTORY_EVENTS })).values(),
+    ]
+      .reduce((sum, behind) => sum + behind, 0);
+  } catch (error) {
+    logger.debug("cannot read consumer lag", { error });
+  }
+}, 1_000);
+const reportTimer = setInterval(() => {
+  // A readable block for people watching the terminal; /metrics has the same figures as JSON.
+  console.log(formatReport(analytics.metrics(), { ...analytics.figures(), lag }, new Date()));
+}, config.REPORT_INTERVAL * 1000);
 
 runService({
-  handler: createAnalyticsHandler({ kafka: trackConnection(admin) }),
+  handler: createAnalyticsHandler({
+    kafka: {
+      get connected() {
+        return connected;
+      },
+    },
+    analytics,
+    lag: () => lag,
+  }),
   hostname: config.HOST,
   port: config.ANALYTICS_PORT,
   logger,
-  connect: () => admin.connect(),
-  close: () => admin.disconnect(),
+  connect: async () => {
+    await admin.connect();
+    await analytics.start();
+    connected = true;
+  },
+  close: async () => {
+    clearInterval(lagTimer);
+    clearInterval(reportTimer);
+    await analytics.stop();
+    await admin.disconnect();
+  },
 });

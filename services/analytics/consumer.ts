@@ -1,0 +1,243 @@
+/**
+ * The analytics consumer: reads inventory-events (committed data only) into the metrics.
+ *
+ * Metrics live in memory, so every start is a replay: the group's offsets go back to the earliest
+ * and the log is read again, which is also what `POST /replay` does on demand. The group's
+ * committed offsets are what lag and progress are measured from.
+ * @module
+ */
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import { decodeEvent } from "@campus/shared/events/codec";
+import { SCHEMA_BY_TOPIC } from "@campus/shared/events/by_topic";
+import type { Logger } from "@campus/shared/log";
+import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
+import { type Metrics, MetricsAccumulator } from "./metrics.ts";
+
+/** A replay: reading inventory-events again from the start, up to where it ended when asked. */
+export interface Replay {
+  id: string;
+  state: "running" | "done";
+  started_at: string;
+  finished_at: string | null;
+  /** Events to read: the end offsets snapshotted when the replay started, summed. */
+  target_events: number;
+  events_read: number;
+  progress_percent: number;
+}
+
+/** Figures about the consumer itself, reported apart from the metrics. */
+export interface ConsumerFigures {
+  events_consumed: number;
+  duplicates_ignored: number;
+  invalid_events: number;
+}
+
+/** Options of {@linkcode AnalyticsConsumer}. */
+export interface AnalyticsConsumerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  logger: Logger;
+}
+
+/** Reads inventory-events into metrics, and replays them on demand. */
+export class AnalyticsConsumer {
+  #consumer: Consumer | undefined;
+  #dlq: Producer;
+  #accumulator = new MetricsAccumulator();
+  #figures: ConsumerFigures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
+  #targets = new Map<number, bigint>();
+  #read = new Map<number, bigint>();
+  #replay: Replay | undefined;
+  #caughtUp: (() => void) | undefined;
+  #done: Promise<void> = Promise.resolve();
+  #switching: Promise<Replay> | undefined;
+  #joined = false;
+
+  constructor(readonly options: AnalyticsConsumerOptions) {
+    // Dead letters are written at least once (acks=all); no idempotence needed, so no producer id.
+    this.#dlq = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  /** In the group and consuming. */
+  get ready(): boolean {
+    return this.#joined;
+  }
+
+  /** The current metrics block. */
+  metrics(): Metrics {
+    return this.#accumulator.snapshot();
+  }
+
+  /** Operational figures. */
+  figures(): ConsumerFigures {
+    return { ...this.#figures };
+  }
+
+  /** The latest replay, with its progress. */
+  replay(): Replay | undefined {
+    if (!this.#replay) return undefined;
+    const read = [...this.#targets].reduce((sum, [partition, target]) => {
+      const done = this.#read.get(partition) ?? 0n;
+      return sum + Number(done < target ? done : target);
+    }, 0);
+    const target = this.#replay.target_events;
+    return {
+      ...this.#replay,
+      events_read: read,
+      progress_percent: target === 0 ? 100 : Math.floor((read / target) * 10000) / 100,
+    };
+  }
+
+  /** Connects and reads the whole log (a replay). */
+  async start(): Promise<void> {
+    await this.#dlq.connect();
+    await this.startReplay();
+  }
+
+  /**
+   * Stops consuming, moves the group's offsets to the earliest (the admin API needs the group to
+   * have no members), clears the metrics and reads again. A replay already switching is joined.
+   */
+  startReplay(): Promise<Replay> {
+    this.#switching ??= this.#switchToReplay().finally(() => this.#switching = undefined);
+    return this.#switching;
+  }
+
+  /** Resolves once the replay `id` has read up to its snapshot. */
+  async waitForReplay(id: string): Promise<void> {
+    if (this.#replay?.id !== id) throw new Error(`Unknown replay ${id}`);
+    await this.#done;
+  }
+
+  /** Leaves the group. */
+  async stop(): Promise<void> {
+    await this.#consumer?.disconnect();
+    await this.#dlq.disconnect();
+  }
+
+  async #switchToReplay(): Promise<Replay> {
+    const { admin, logger } = this.options;
+    if (this.#consumer) {
+      await this.#consumer.disconnect();
+      this.#consumer = undefined;
+      this.#joined = false;
+    }
+    const ends = await admin.fetchTopicOffsets(INVENTORY_EVENTS);
+    await resetToEarliest(admin);
+    this.#accumulator = new MetricsAccumulator();
+    this.#figures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
+    this.#targets = new Map(
+      ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((
+        end,
+      ) => [end.partition, BigInt(end.high)]),
+    );
+    this.#read = new Map(ends.map((end) => [end.partition, BigInt(end.low)]));
+    this.#replay = {
+      id: crypto.randomUUID(),
+      state: "running",
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      target_events: ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0),
+      events_read: 0,
+      progress_percent: 0,
+    };
+    this.#done = new Promise((resolve) => this.#caughtUp = resolve);
+    this.#checkCaughtUp();
+    logger.info("replay started", {
+      replay_id: this.#replay.id,
+      target_events: this.#replay.target_events,
+    });
+
+    const consumer = this.options.kafka.consumer({
+      groupId: ANALYTICS_GROUP,
+      readUncommitted: false,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 512 * 1024,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.#joined = true);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.#joined = false;
+      logger.error("consumer crashed", { error: payload.error, restarting: payload.restart });
+    });
+    this.#consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: INVENTORY_EVENTS, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.#consume(payload),
+    });
+    return this.replay()!;
+  }
+
+  async #consume({ batch }: EachBatchPayload): Promise<void> {
+    const invalid = [];
+    const schema = SCHEMA_BY_TOPIC[INVENTORY_EVENTS];
+    for (const message of batch.messages) {
+      this.#figures.events_consumed++;
+      const decoded = decodeEvent(schema, message.value);
+      if (decoded.ok) {
+        if (!this.#accumulator.add(decoded.event)) this.#figures.duplicates_ignored++;
+        continue;
+      }
+      this.#figures.invalid_events++;
+      invalid.push({
+        key: message.key,
+        value: message.value,
+        headers: {
+          "dlq.reason": decoded.reason,
+          "dlq.detail": decoded.detail,
+          "dlq.original.topic": INVENTORY_EVENTS,
+          "dlq.original.partition": String(batch.partition),
+          "dlq.original.offset": message.offset,
+          "dlq.failed_at": new Date().toISOString(),
+        },
+      });
+    }
+    // Dead letters are written before the batch's offsets are committed: at least once.
+    if (invalid.length > 0) {
+      await this.#dlq.send({ topic: INVENTORY_EVENTS_DLQ, acks: -1, messages: invalid });
+    }
+    this.#read.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
+    this.#checkCaughtUp();
+  }
+
+  #checkCaughtUp(): void {
+    if (!this.#replay || this.#replay.state === "done") return;
+    for (const [partition, target] of this.#targets) {
+      if ((this.#read.get(partition) ?? 0n) < target) return;
+    }
+    this.#replay.state = "done";
+    this.#replay.finished_at = new Date().toISOString();
+    this.options.logger.info("replay caught up", {
+      replay_id: this.#replay.id,
+      events: this.#figures.events_consumed,
+    });
+    this.#caughtUp?.();
+  }
+}
+
+/** Moves the group to the earliest offsets, waiting while a member that just left is still listed. */
+async function resetToEarliest(admin: Admin): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (true) {
+    try {
+      await admin.resetOffsets({
+        groupId: ANALYTICS_GROUP,
+        topic: INVENTORY_EVENTS,
+        earliest: true,
+      });
+      return;
+    } catch (error) {
+      // kafkajs refuses while the group has members; another instance, or our own just leaving.
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
