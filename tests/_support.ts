@@ -6,16 +6,14 @@
  * @module
  */
 import type { Admin, Kafka } from "kafkajs";
+import { setting } from "../tasks/lib/setting.ts";
 
 /** Whether a permission is granted without prompting. */
 export function granted(descriptor: Deno.PermissionDescriptor): boolean {
   return Deno.permissions.querySync(descriptor).state === "granted";
 }
 
-/** An environment variable when env access is granted for it, else `fallback`. */
-export function setting(name: string, fallback: string): string {
-  return granted({ name: "env", variable: name }) ? Deno.env.get(name) || fallback : fallback;
-}
+export { setting } from "../tasks/lib/setting.ts";
 
 /** Where the stack under test is. */
 export const stack = {

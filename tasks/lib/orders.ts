@@ -1,9 +1,10 @@
-/** Writing many OrderPlaced events straight to Kafka, for benchmarks and tests that pre-fill a topic. */
+/** Writing many events straight to Kafka, for benchmarks and tests that pre-fill a topic. */
 import type { Kafka } from "kafkajs";
 import { encodeEvent } from "@campus/shared/events/codec";
+import { InventoryEvent } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { keyPartitioner } from "@campus/shared/kafka";
-import { EVENT_PARTITIONS, ORDER_EVENTS } from "@campus/shared/topics";
+import { EVENT_PARTITIONS, INVENTORY_EVENTS, ORDER_EVENTS } from "@campus/shared/topics";
 
 /** The `index`-th generated order: items cycle through `items`, users and quantities vary. */
 export function generatedOrder(index: number, items: readonly string[], now: Date): OrderPlaced {
@@ -51,4 +52,48 @@ export async function fillOrders(
     await producer.disconnect();
   }
   return orders;
+}
+
+/** Writes `count` generated inventory decisions straight to inventory-events, keyed by item. */
+export async function fillDecisions(
+  kafka: Kafka,
+  options: { count: number; items: readonly string[]; batchSize?: number },
+): Promise<void> {
+  const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const now = new Date();
+  try {
+    const batchSize = options.batchSize ?? 5_000;
+    for (let start = 0; start < options.count; start += batchSize) {
+      const messages = Array.from(
+        { length: Math.min(batchSize, options.count - start) },
+        (_, offset) => {
+          const order = generatedOrder(start + offset, options.items, now);
+          const common = {
+            event_id: crypto.randomUUID(),
+            schema_version: 1 as const,
+            occurred_at: order.occurred_at,
+            order_id: order.order_id,
+            user_id: order.user_id,
+            item: order.item,
+            quantity: order.quantity,
+            order_placed_at: order.occurred_at,
+            causation_id: order.event_id,
+          };
+          const event: InventoryEvent = (start + offset) % 4 === 0
+            ? { ...common, event_type: "InventoryFailed", reason: "out_of_stock" }
+            : { ...common, event_type: "InventoryReserved", remaining: 0 };
+          return {
+            key: order.item,
+            value: encodeEvent(InventoryEvent, event),
+            partition: partitionFor(order.item),
+          };
+        },
+      );
+      await producer.send({ topic: INVENTORY_EVENTS, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
 }
