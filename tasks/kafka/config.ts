@@ -44,11 +44,16 @@ export const LOG4J2_PROPERTIES = [
   "",
 ].join("\n");
 
-/** A new KRaft cluster id: 16 random bytes, base64url without padding, as `random-uuid` prints. */
+/**
+ * A new KRaft cluster id: 16 random bytes, base64url without padding, as `random-uuid` prints.
+ * Never starting with "-": the storage tool would read such an id as an option (Kafka's own
+ * Uuid.randomUuid() skips those for the same reason).
+ */
 export function newClusterId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
+  while (true) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+      .replace(/=+$/, "");
+    if (!id.startsWith("-")) return id;
+  }
 }

@@ -29,8 +29,10 @@ Deno.test("serverProperties() sets internal topics to one replica, or groups and
   assert.equal(props.get("transaction.state.log.min.isr"), "1");
 });
 
-Deno.test("newClusterId() makes 22-character base64url ids, different each time", () => {
-  const ids = new Set(Array.from({ length: 50 }, newClusterId));
-  assert.equal(ids.size, 50);
-  for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+Deno.test("newClusterId() makes 22-character base64url ids, different each time, never starting with a dash", () => {
+  const ids = new Set(Array.from({ length: 2000 }, newClusterId));
+  assert.equal(ids.size, 2000);
+  for (const id of ids) {
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/, "22 characters, never a leading dash");
+  }
 });
