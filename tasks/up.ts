@@ -40,10 +40,23 @@ function readConfig(): UpConfig {
   return parseConfig(upEnv, env);
 }
 
+function producerHint(url: string | undefined): string[] {
+  if (!url) return [];
+  return [
+    `  Try: curl -s -XPOST ${url}/order -H 'content-type: application/json' \\`,
+    `         -d '{"user_id":"u1","item":"pizza","quantity":1}'`,
+  ];
+}
+
+/** The services this run starts, in start order. */
+function selected(config: UpConfig): (typeof SERVICES)[number][] {
+  return SERVICES.filter((service) => config.UP_SERVICES.includes(service.name));
+}
+
 /** Ports this run will listen on, checked before anything starts so a second `up` fails fast. */
 function portsToClaim(config: UpConfig): Array<[string, string, number]> {
   const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
-  const ports: Array<[string, string, number]> = SERVICES.map((
+  const ports: Array<[string, string, number]> = selected(config).map((
     service,
   ) => [service.name, host, config[service.portKey]]);
   if (!config.KAFKA_BOOTSTRAP_SERVERS) {
@@ -196,7 +209,7 @@ async function main(): Promise<number> {
 
     const serviceEnv = { KAFKA_BOOTSTRAP_SERVERS: brokers.join(",") };
     const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
-    const services = SERVICES.map((service) => {
+    const services = selected(config).map((service) => {
       const process = startServiceTask(service.name, serviceEnv);
       started.push(process);
       const url = `http://${host}:${config[service.portKey]}`;
@@ -226,8 +239,7 @@ async function main(): Promise<number> {
       `Campus orders is up in ${seconds} s. Every service answers GET /health.`,
       ...services.map((service) => `  ${service.name.padEnd(10)} ${service.url}`),
       `  ${"kafka".padEnd(10)} ${kafkaDescription}`,
-      `  Try: curl -s -XPOST ${services[0]?.url}/order -H 'content-type: application/json' \\`,
-      `         -d '{"user_id":"u1","item":"pizza","quantity":1}'`,
+      ...producerHint(services.find((service) => service.name === "producer")?.url),
       "Ctrl-C stops everything.",
       rule,
     ];

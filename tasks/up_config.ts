@@ -19,6 +19,15 @@ export const upEnv = {
   PRODUCER_PORT: port(5001),
   INVENTORY_PORT: port(5002),
   ANALYTICS_PORT: port(5003),
+  /** Which services to start, e.g. "producer" to measure the producer alone. */
+  UP_SERVICES: z.string().default("producer,inventory,analytics")
+    .transform((value) => value.split(",").map((name) => name.trim()).filter(Boolean))
+    .refine(
+      (names) =>
+        names.length > 0 &&
+        names.every((name) => ["producer", "inventory", "analytics"].includes(name)),
+      { error: 'must list some of "producer", "inventory", "analytics", comma-separated' },
+    ),
 };
 
 /** The validated supervisor configuration. */
