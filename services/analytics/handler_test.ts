@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { computeMetrics } from "./metrics.ts";
+import type { Replay } from "./consumer.ts";
+import { type AnalyticsView, createAnalyticsHandler, wantsPrometheus } from "./handler.ts";
+
+function setup() {
+  let replays = 0;
+  const replay: Replay = {
+    id: "r-1",
+    state: "done",
+    started_at: "2026-11-27T08:00:00.000Z",
+    finished_at: "2026-11-27T08:00:01.000Z",
+    target_events: 0,
+    events_read: 0,
+    progress_percent: 100,
+  };
+  const view: AnalyticsView = {
+    ready: true,
+    metrics: () => computeMetrics([]),
+    figures: () => ({ events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 }),
+    replay: () => replay,
+    startReplay: () => (replays++, Promise.resolve(replay)),
+    waitForReplay: () => Promise.resolve(),
+  };
+  const handle = createAnalyticsHandler({
+    kafka: { connected: true },
+    analytics: view,
+    lag: () => 0,
+  });
+  return { handle, replays: () => replays };
+}
+
+const from = (hostname: string): Deno.ServeHandlerInfo =>
+  ({
+    remoteAddr: { transport: "tcp", hostname, port: 40000 },
+    completed: Promise.resolve(),
+  }) as Deno.ServeHandlerInfo;
+
+Deno.test("wantsPrometheus() recognises text/plain and OpenMetrics, JSON otherwise", () => {
+  assert.equal(wantsPrometheus("text/plain;version=0.0.4"), true);
+  assert.equal(wantsPrometheus("application/openmetrics-text; version=1.0.0"), true);
+  assert.equal(wantsPrometheus("application/json"), false);
+  assert.equal(wantsPrometheus(null), false);
+});
+
+Deno.test("GET /metrics keeps the metrics block apart from operational figures", async () => {
+  const { handle } = setup();
+  const body = await (await handle(new Request("http://local/metrics"))).json();
+  assert.deepEqual(Object.keys(body), ["metrics", "operational"]);
+  assert.equal(body.operational.replay.id, "r-1");
+});
+
+Deno.test("POST /replay answers 202 with the replay id to loopback callers, 403 to others", async () => {
+  const { handle, replays } = setup();
+  const local = await handle(
+    new Request("http://local/replay", { method: "POST" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(local.status, 202);
+  assert.equal((await local.json()).replay_id, "r-1");
+  const remote = await handle(
+    new Request("http://local/replay", { method: "POST" }),
+    from("198.51.100.4"),
+  );
+  assert.equal(remote.status, 403);
+  assert.equal(replays(), 1, "a refused call starts no replay");
+});
+
+Deno.test("POST /replay?wait=true answers 200 with the metrics once caught up", async () => {
+  const { handle } = setup();
+  const response = await handle(
+    new Request("http://local/replay?wait=true", { method: "POST" }),
+    from("::1"),
+  );
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(body.status, "done");
+  assert.equal(body.metrics.total_orders, 0);
+});
