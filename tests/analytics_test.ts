@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { encodeEvent } from "@campus/shared/events/codec";
 import { InventoryEvent } from "@campus/shared/events/inventory";
-import { keyPartitioner } from "@campus/shared/kafka";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { computeMetrics } from "../services/analytics/metrics.ts";
 import { eventually, kafkaClientAllowed, readToEnd, stack, testKafka } from "./_support.ts";
@@ -82,6 +81,8 @@ Deno.test({
   sanitizeOps: false,
 }, async () => {
   const kafka = await testKafka("analytics-duplicate-test");
+  // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
+  const { keyPartitioner } = await import("@campus/shared/kafka");
   const before = await metricsNow();
   const event = InventoryEvent.parse({
     event_id: crypto.randomUUID(),

@@ -11,7 +11,6 @@ import {
   InventoryEvent as InventoryEventSchema,
 } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
-import { ensureTopics, keyPartitioner } from "@campus/shared/kafka";
 import {
   EVENT_PARTITIONS,
   INVENTORY_EVENTS,
@@ -19,9 +18,7 @@ import {
   ORDER_EVENTS,
   TOPICS,
 } from "@campus/shared/topics";
-import { fillOrders, generatedOrder } from "../tasks/lib/orders.ts";
-import { type OwnService, startOwnBroker, startOwnService } from "../tasks/lib/own_processes.ts";
-import { rebuildInventory } from "../tasks/rebuild_inventory.ts";
+import type { OwnService } from "../tasks/lib/own_processes.ts";
 import {
   canStartProcesses,
   connectedAdmin,
@@ -70,6 +67,20 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async (t) => {
+  // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
+  const [
+    { ensureTopics, keyPartitioner },
+    { fillOrders, generatedOrder },
+    { startOwnBroker, startOwnService },
+    {
+      rebuildInventory,
+    },
+  ] = await Promise.all([
+    import("@campus/shared/kafka"),
+    import("../tasks/lib/orders.ts"),
+    import("../tasks/lib/own_processes.ts"),
+    import("../tasks/rebuild_inventory.ts"),
+  ]);
   await using broker = await startOwnBroker(19492);
   const kafka = await testKafka("inventory-eos-test", [broker.bootstrap]);
   {

@@ -3,11 +3,8 @@
  * never a 2xx), /ready turns 503, and once Kafka is back the same process accepts orders again.
  */
 import assert from "node:assert/strict";
-import { createKafka, ensureTopics } from "@campus/shared/kafka";
-import { createLogger } from "@campus/shared/log";
 import { TOPICS } from "@campus/shared/topics";
 import { canStartProcesses, eventually, kafkaClientAllowed } from "./_support.ts";
-import { startOwnBroker, startOwnService } from "../tasks/lib/own_processes.ts";
 
 const DEADLINE_MS = 2_000;
 
@@ -25,6 +22,13 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
+  // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
+  const [{ createKafka, ensureTopics }, { createLogger }, { startOwnBroker, startOwnService }] =
+    await Promise.all([
+      import("@campus/shared/kafka"),
+      import("@campus/shared/log"),
+      import("../tasks/lib/own_processes.ts"),
+    ]);
   await using broker = await startOwnBroker(19292);
   const admin = createKafka({
     clientId: "outage-test",

@@ -3,7 +3,6 @@
  * across a broker restart. Both need to start processes, so plain `deno test --allow-net` skips them.
  */
 import assert from "node:assert/strict";
-import { startOwnBroker } from "../tasks/lib/own_processes.ts";
 import {
   canStartProcesses,
   connectedAdmin,
@@ -54,6 +53,8 @@ Deno.test({
   // kafkajs leaves a reconnect timer behind after the broker it talked to went away.
   sanitizeOps: false,
 }, async () => {
+  // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
+  const { startOwnBroker } = await import("../tasks/lib/own_processes.ts");
   await using broker = await startOwnBroker(19192);
   const kafka = await testKafka("restart-test", [broker.bootstrap]);
   const topic = "restart-check";

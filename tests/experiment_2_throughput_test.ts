@@ -1,0 +1,66 @@
+/**
+ * Experiment 2, 10,000 events: orders at a configurable concurrency (EXPERIMENT_CONCURRENCY,
+ * default 64), the acceptance throughput, and the time until analytics has counted all of them.
+ */
+import assert from "node:assert/strict";
+import { setting } from "./_support.ts";
+import {
+  analyticsReaches,
+  analyticsSettled,
+  experimentOrder,
+  formatTable,
+  postOrder,
+  progressTo,
+} from "./_experiments.ts";
+
+const TOTAL = 10_000;
+const concurrency = Number(setting("EXPERIMENT_CONCURRENCY", "64"));
+
+Deno.test("experiment 2: 10,000 orders are all accepted and analytics counts exactly 10,000, none twice", async () => {
+  const before = await analyticsSettled();
+  const progress = progressTo(`10K orders at ${concurrency} concurrent`);
+  const statuses = new Map<number, number>();
+  const orderIds = new Set<string>();
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let index = next++; index < TOTAL; index = next++) {
+      const { status, body } = await postOrder(experimentOrder("throughput", index));
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status === 202) orderIds.add(String(body.order_id));
+      progress(++done, TOTAL);
+    }
+  }));
+  const acceptedAt = performance.now();
+  const after = await analyticsReaches(before.metrics.total_orders + TOTAL);
+  const countedAt = performance.now();
+  const settled = await analyticsSettled();
+
+  const seconds = (acceptedAt - started) / 1000;
+  console.log(
+    `\nExperiment 2: 10,000 orders through POST /order at ${concurrency} concurrent requests\n`,
+  );
+  console.log(
+    formatTable(["orders", "accepted", "accept s", "orders/s", "until all counted s", "counted"], [[
+      String(TOTAL),
+      String(statuses.get(202) ?? 0),
+      seconds.toFixed(2),
+      Math.round(TOTAL / seconds).toLocaleString("en-US"),
+      ((countedAt - started) / 1000).toFixed(2),
+      String(after.metrics.total_orders - before.metrics.total_orders),
+    ]]),
+  );
+  assert.deepEqual(Object.fromEntries(statuses), { 202: TOTAL }, "every order accepted");
+  assert.equal(orderIds.size, TOTAL, "10,000 distinct order ids");
+  assert.equal(
+    settled.metrics.total_orders - before.metrics.total_orders,
+    TOTAL,
+    "exactly 10,000 counted",
+  );
+  assert.equal(
+    settled.operational.duplicates_ignored,
+    before.operational.duplicates_ignored,
+    "no order decided twice",
+  );
+});
