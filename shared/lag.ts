@@ -27,3 +27,50 @@ export async function readLag(
   ]);
   return computeLag(ends, committed?.partitions ?? []);
 }
+
+/** Lag of a group, refreshed in the background. */
+export interface LagWatch {
+  /** The latest lag per partition (empty until the first reading). */
+  readonly partitions: ReadonlyMap<number, number>;
+  /** The latest lag summed over partitions. */
+  readonly total: number;
+  stop(): void;
+}
+
+/**
+ * Reads the lag of `groupId` on `topic` every `intervalMs` while `active()` says so. Lag comes from
+ * the group's committed offsets, so it is right even while no batch arrives.
+ */
+export function watchLag(
+  admin: Admin,
+  options: {
+    groupId: string;
+    topic: string;
+    active: () => boolean;
+    onError: (error: unknown) => void;
+    onLag?: (lag: ReadonlyMap<number, number>) => void;
+    intervalMs?: number;
+  },
+): LagWatch {
+  let partitions: ReadonlyMap<number, number> = new Map();
+  const timer = setInterval(async () => {
+    if (!options.active()) return;
+    try {
+      partitions = await readLag(admin, options);
+      options.onLag?.(partitions);
+    } catch (error) {
+      options.onError(error);
+    }
+  }, options.intervalMs ?? 1_000);
+  return {
+    get partitions() {
+      return partitions;
+    },
+    get total() {
+      let sum = 0;
+      for (const behind of partitions.values()) sum += behind;
+      return sum;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

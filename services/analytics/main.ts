@@ -2,7 +2,7 @@
 import { loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka } from "@campus/shared/kafka";
-import { readLag } from "@campus/shared/lag";
+import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { analyticsEnv } from "./config.ts";
@@ -21,21 +21,17 @@ const admin = kafka.admin();
 const analytics = new AnalyticsConsumer({ kafka, admin, logger });
 
 let connected = false;
-let lag = 0;
-const lagTimer = setInterval(async () => {
-  if (!connected) return;
-  try {
-    lag = [
-      ...(await readLag(admin, { groupId: ANALYTICS_GROUP, topic: INVENTORY_EVENTS })).values(),
-    ]
-      .reduce((sum, behind) => sum + behind, 0);
-  } catch (error) {
-    logger.debug("cannot read consumer lag", { error });
-  }
-}, 1_000);
+const lag = watchLag(admin, {
+  groupId: ANALYTICS_GROUP,
+  topic: INVENTORY_EVENTS,
+  active: () => connected,
+  onError: (error) => logger.debug("cannot read consumer lag", { error }),
+});
 const reportTimer = setInterval(() => {
   // A readable block for people watching the terminal; /metrics has the same figures as JSON.
-  console.log(formatReport(analytics.metrics(), { ...analytics.figures(), lag }, new Date()));
+  console.log(
+    formatReport(analytics.metrics(), { ...analytics.figures(), lag: lag.total }, new Date()),
+  );
 }, config.REPORT_INTERVAL * 1000);
 
 runService({
@@ -46,7 +42,7 @@ runService({
       },
     },
     analytics,
-    lag: () => lag,
+    lag: () => lag.total,
   }),
   hostname: config.HOST,
   port: config.ANALYTICS_PORT,
@@ -57,7 +53,7 @@ runService({
     connected = true;
   },
   close: async () => {
-    clearInterval(lagTimer);
+    lag.stop();
     clearInterval(reportTimer);
     await analytics.stop();
     await admin.disconnect();

@@ -6,7 +6,7 @@ import { runService } from "@campus/shared/service";
 import { EVENT_PARTITIONS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { inventoryEnv } from "./config.ts";
 import { createInventoryHandler } from "./handler.ts";
-import { readLag } from "@campus/shared/lag";
+import { watchLag } from "@campus/shared/lag";
 import { createInventoryMetrics } from "./metrics.ts";
 import { InventoryProcessor } from "./processor.ts";
 import { parseMenu } from "./stock.ts";
@@ -40,21 +40,19 @@ const processor = new InventoryProcessor({
   onRebalance: () => metrics.rebalances.inc(),
 });
 
-// Lag from the group's committed offsets, so it is right even while no batch arrives.
 const admin = kafka.admin();
-let lag = new Map<number, number>();
 let connected = false;
-const lagTimer = setInterval(async () => {
-  if (!connected) return;
-  try {
-    lag = await readLag(admin, { groupId: INVENTORY_GROUP, topic: ORDER_EVENTS });
-    for (const [partition, behind] of lag) {
+const lag = watchLag(admin, {
+  groupId: INVENTORY_GROUP,
+  topic: ORDER_EVENTS,
+  active: () => connected,
+  onLag: (partitions) => {
+    for (const [partition, behind] of partitions) {
       metrics.lag.set({ partition: String(partition) }, behind);
     }
-  } catch (error) {
-    logger.debug("cannot read consumer lag", { error });
-  }
-}, 1_000);
+  },
+  onError: (error) => logger.debug("cannot read consumer lag", { error }),
+});
 
 runService({
   handler: createInventoryHandler({
@@ -66,7 +64,7 @@ runService({
     isReady: () => processor.ready,
     stock: () => processor.stock(),
     partitions: () => processor.partitions,
-    lag: () => lag,
+    lag: () => lag.partitions,
     throttle,
     metrics,
   }),
@@ -79,7 +77,7 @@ runService({
     connected = true;
   },
   close: async () => {
-    clearInterval(lagTimer);
+    lag.stop();
     await processor.stop();
     await admin.disconnect();
   },
