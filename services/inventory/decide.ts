@@ -4,7 +4,7 @@
  * @module
  */
 import { decodeEvent } from "@campus/shared/events/codec";
-import type { InventoryEvent } from "@campus/shared/events/inventory";
+import { decisionEvent, type InventoryEvent } from "@campus/shared/events/inventory";
 import { SCHEMA_BY_TOPIC } from "@campus/shared/events/by_topic";
 import type { OrderPlaced } from "@campus/shared/events/order_placed";
 import { ORDER_EVENTS } from "@campus/shared/topics";
@@ -70,19 +70,9 @@ export function decideMessage(
   }
 
   const { result, stock } = reserve(context.stock, order);
-  const common = {
-    event_id: context.newId(),
-    schema_version: 1 as const,
-    occurred_at: context.now().toISOString(),
-    order_id: order.order_id,
-    user_id: order.user_id,
-    item: order.item,
-    quantity: order.quantity,
-    order_placed_at: order.occurred_at,
-    causation_id: order.event_id,
-  };
-  const event: InventoryEvent = result.outcome === "reserved"
-    ? { ...common, event_type: "InventoryReserved", remaining: result.remaining }
-    : { ...common, event_type: "InventoryFailed", reason: result.reason };
+  const event = decisionEvent(order, result, {
+    eventId: context.newId(),
+    occurredAt: context.now().toISOString(),
+  });
   return { outcome: { kind: "decided", order, event }, stock };
 }

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import type { OrderPlaced } from "@campus/shared/events/order_placed";
+import { OrderPlaced } from "@campus/shared/events/order_placed";
+import goldenOrder from "../../shared/events/fixtures/order_placed.v1.json" with { type: "json" };
 import { type DecideContext, decideMessage } from "./decide.ts";
 
-const order: OrderPlaced = {
-  event_id: "4f9c2d4e-8a57-4d0b-9a3e-1f2b3c4d5e6f",
-  event_type: "OrderPlaced",
-  schema_version: 1,
-  occurred_at: "2026-11-27T08:00:00.000Z",
-  order_id: "0b5e2a1c-3d4f-5a6b-8c7d-9e0f1a2b3c4d",
-  user_id: "student-42",
-  item: "pizza",
-  quantity: 2,
-};
+// The golden OrderPlaced v1 fixture: the same order the wire-format tests pin.
+const order: OrderPlaced = OrderPlaced.parse(goldenOrder);
 
 const context = (overrides: Partial<DecideContext> = {}): DecideContext => ({
   stock: new Map([["pizza", 5]]),

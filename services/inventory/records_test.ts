@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
-import type { InventoryEvent } from "@campus/shared/events/inventory";
+import { InventoryEvent } from "@campus/shared/events/inventory";
+import goldenReserved from "../../shared/events/fixtures/inventory_reserved.v1.json" with {
+  type: "json",
+};
 import { chunkRecords, DLQ_HEADERS } from "./records.ts";
 
-const event: InventoryEvent = {
-  event_id: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
-  schema_version: 1,
-  occurred_at: "2026-11-27T08:00:01.000Z",
-  order_id: "0b5e2a1c-3d4f-5a6b-8c7d-9e0f1a2b3c4d",
-  user_id: "student-42",
-  item: "pizza",
-  quantity: 2,
-  order_placed_at: "2026-11-27T08:00:00.000Z",
-  causation_id: "4f9c2d4e-8a57-4d0b-9a3e-1f2b3c4d5e6f",
-  event_type: "InventoryReserved",
-  remaining: 3,
-};
+// The golden InventoryReserved v1 fixture.
+const event: InventoryEvent = InventoryEvent.parse(goldenReserved);
 
 Deno.test("chunkRecords() writes results, stock, decided ids and dead letters to the consumed partition", () => {
   const topics = chunkRecords(2, {

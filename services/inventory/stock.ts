@@ -3,15 +3,13 @@
  * and commits the outcome in one Kafka transaction.
  * @module
  */
-import type { FailureReason } from "@campus/shared/events/inventory";
+import type { Decision } from "@campus/shared/events/inventory";
 
 /** Remaining units per item. */
 export type Stock = ReadonlyMap<string, number>;
 
 /** The decision on one order. */
-export type Reservation =
-  | { outcome: "reserved"; remaining: number }
-  | { outcome: "failed"; reason: FailureReason };
+export type Reservation = Decision;
 
 /** The part of an order that reservation looks at. */
 export interface OrderLine {

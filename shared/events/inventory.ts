@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { Item, Quantity, UserId, UtcTimestamp } from "./fields.ts";
+import type { OrderPlaced } from "./order_placed.ts";
 
 /** Why an order could not be reserved. */
 export const FailureReason = z.enum(["unknown_item", "out_of_stock"]);
@@ -50,3 +51,31 @@ export const InventoryEvent = z.discriminatedUnion("event_type", [
 ]);
 /** Any event on `inventory-events`. */
 export type InventoryEvent = z.infer<typeof InventoryEvent>;
+
+/** What was decided for an order, before it becomes an event. */
+export type Decision = { outcome: "reserved"; remaining: number } | {
+  outcome: "failed";
+  reason: FailureReason;
+};
+
+/** The event recording `decision` for `order`, tied to it by order id, causation and event time. */
+export function decisionEvent(
+  order: OrderPlaced,
+  decision: Decision,
+  meta: { eventId: string; occurredAt: string },
+): InventoryEvent {
+  const common = {
+    event_id: meta.eventId,
+    schema_version: 1 as const,
+    occurred_at: meta.occurredAt,
+    order_id: order.order_id,
+    user_id: order.user_id,
+    item: order.item,
+    quantity: order.quantity,
+    order_placed_at: order.occurred_at,
+    causation_id: order.event_id,
+  };
+  return decision.outcome === "reserved"
+    ? { ...common, event_type: "InventoryReserved", remaining: decision.remaining }
+    : { ...common, event_type: "InventoryFailed", reason: decision.reason };
+}

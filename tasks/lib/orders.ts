@@ -1,7 +1,7 @@
 /** Writing many events straight to Kafka, for benchmarks and tests that pre-fill a topic. */
 import type { Kafka } from "kafkajs";
 import { encodeEvent } from "@campus/shared/events/codec";
-import { InventoryEvent } from "@campus/shared/events/inventory";
+import { decisionEvent, InventoryEvent } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { keyPartitioner } from "@campus/shared/kafka";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS, ORDER_EVENTS } from "@campus/shared/topics";
@@ -70,20 +70,13 @@ export async function fillDecisions(
         { length: Math.min(batchSize, options.count - start) },
         (_, offset) => {
           const order = generatedOrder(start + offset, options.items, now);
-          const common = {
-            event_id: crypto.randomUUID(),
-            schema_version: 1 as const,
-            occurred_at: order.occurred_at,
-            order_id: order.order_id,
-            user_id: order.user_id,
-            item: order.item,
-            quantity: order.quantity,
-            order_placed_at: order.occurred_at,
-            causation_id: order.event_id,
-          };
-          const event: InventoryEvent = (start + offset) % 4 === 0
-            ? { ...common, event_type: "InventoryFailed", reason: "out_of_stock" }
-            : { ...common, event_type: "InventoryReserved", remaining: 0 };
+          const event = decisionEvent(
+            order,
+            (start + offset) % 4 === 0
+              ? { outcome: "failed", reason: "out_of_stock" }
+              : { outcome: "reserved", remaining: 0 },
+            { eventId: crypto.randomUUID(), occurredAt: order.occurred_at },
+          );
           return {
             key: order.item,
             value: encodeEvent(InventoryEvent, event),
