@@ -145,20 +145,6 @@ export interface ConnectionState {
   readonly connected: boolean;
 }
 
-/** Any kafkajs client: producer, consumer or admin. */
-interface InstrumentedClient {
-  on(event: string, listener: () => void): unknown;
-  events: { CONNECT: string; DISCONNECT: string };
-}
-
-/** Tracks connect/disconnect events of a kafkajs client. */
-export function trackConnection(client: InstrumentedClient): ConnectionState {
-  const state = { connected: false };
-  client.on(client.events.CONNECT, () => state.connected = true);
-  client.on(client.events.DISCONNECT, () => state.connected = false);
-  return state;
-}
-
 /** Options for {@linkcode connectWithRetry}. */
 export interface ConnectRetryOptions {
   logger: Logger;

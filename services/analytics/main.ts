@@ -36,9 +36,10 @@ const reportTimer = setInterval(() => {
 
 runService({
   handler: createAnalyticsHandler({
+    // "Connected" means consuming: it turns false when the consumer crashes or leaves the group.
     kafka: {
       get connected() {
-        return connected;
+        return analytics.ready;
       },
     },
     analytics,

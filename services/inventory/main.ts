@@ -56,9 +56,10 @@ const lag = watchLag(admin, {
 
 runService({
   handler: createInventoryHandler({
+    // "Connected" means in the group: it turns false when the consumer crashes or stops.
     kafka: {
       get connected() {
-        return connected;
+        return processor.ready;
       },
     },
     isReady: () => processor.ready,
