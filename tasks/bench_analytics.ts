@@ -95,7 +95,6 @@ console.log(formatTable(["pipeline", "seconds", "events/s"], [
   ["analytics: POST /replay?wait=true, end to end", totalSeconds.toFixed(2), rate(totalSeconds)],
 ]));
 console.log(
-  `\nThe end-to-end figure includes leaving the group and kafkajs's admin.resetOffsets, which waits for one fetch ` +
-    `of a paused consumer (about 5 s) whatever the log's size.`,
+  `\nThe end-to-end figure includes leaving the group, resetting its offsets and joining again.`,
 );
 console.log(`Metrics after the replay: ${JSON.stringify(replay.metrics).slice(0, 200)}...`);
