@@ -37,6 +37,8 @@ Deno.test({
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    // Should it start after all, end it instead of hanging the suite.
+    signal: AbortSignal.timeout(60_000),
   }).output();
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 1, text);
@@ -89,4 +91,50 @@ Deno.test({
     console.error(broker.log.toString());
     throw error;
   }
+});
+
+Deno.test({
+  name: "a missing Java is reported with what to install",
+  ignore: !canRun,
+}, async () => {
+  const { requireJava, MissingToolError } = await import("../tasks/lib/tools.ts");
+  await assert.rejects(requireJava("/nonexistent/jdk/bin/java"), (error: unknown) => {
+    assert.ok(error instanceof MissingToolError);
+    assert.match(
+      error.message,
+      /Cannot run "\/nonexistent\/jdk\/bin\/java"\. Install Java 17 or newer/,
+    );
+    assert.match(error.message, /apt-get install openjdk-17-jre-headless/);
+    return true;
+  });
+});
+
+Deno.test({
+  name: "`deno task up` with JAVA_HOME pointing nowhere says what to install and exits 1",
+  ignore: !canRun,
+}, async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "up"],
+    env: {
+      NO_COLOR: "1",
+      // Empty means unset: with a cluster named, up would not need Java and would start services.
+      KAFKA_BOOTSTRAP_SERVERS: "",
+      JAVA_HOME: "/nonexistent/jdk",
+      // Ports and a cache of its own, so the check for the jars cannot find them already fetched.
+      KAFKA_PORT: "19692",
+      KAFKA_CONTROLLER_PORT: "19693",
+      KAFKA_CACHE_DIR: ".cache/no-java-check",
+      PRODUCER_PORT: "15601",
+      INVENTORY_PORT: "15602",
+      ANALYTICS_PORT: "15603",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    // Should it start after all, end it instead of hanging the suite.
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, text);
+  assert.match(text, /Install Java 17 or newer/);
 });
