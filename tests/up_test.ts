@@ -19,29 +19,33 @@ function portOf(url: string): string {
   return new URL(url).port;
 }
 
+/** Runs `deno task up` with `env` to the end; a run that starts after all is ended after 60 s. */
+async function runUp(env: Record<string, string>): Promise<{ code: number; text: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "up"],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, text: decoder.decode(output.stdout) + decoder.decode(output.stderr) };
+}
+
 Deno.test({
   name:
     "a second `deno task up` on the ports of a running stack refuses, names the port and exits 1",
   ignore: !canRun,
 }, async () => {
   const [, kafkaPort = ""] = (stack.brokers[0] ?? "").split(":");
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "up"],
-    env: {
-      NO_COLOR: "1",
-      PRODUCER_PORT: portOf(stack.producerUrl),
-      INVENTORY_PORT: portOf(stack.inventoryUrl),
-      ANALYTICS_PORT: portOf(stack.analyticsUrl),
-      KAFKA_PORT: kafkaPort,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    // Should it start after all, end it instead of hanging the suite.
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 1, text);
+  const { code, text } = await runUp({
+    PRODUCER_PORT: portOf(stack.producerUrl),
+    INVENTORY_PORT: portOf(stack.inventoryUrl),
+    ANALYTICS_PORT: portOf(stack.analyticsUrl),
+    KAFKA_PORT: kafkaPort,
+  });
+  assert.equal(code, 1, text);
   assert.match(
     text,
     new RegExp(`port 127\\.0\\.0\\.1:${portOf(stack.producerUrl)} is already in use`),
@@ -113,28 +117,18 @@ Deno.test({
   name: "`deno task up` with JAVA_HOME pointing nowhere says what to install and exits 1",
   ignore: !canRun,
 }, async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "up"],
-    env: {
-      NO_COLOR: "1",
-      // Empty means unset: with a cluster named, up would not need Java and would start services.
-      KAFKA_BOOTSTRAP_SERVERS: "",
-      JAVA_HOME: "/nonexistent/jdk",
-      // Ports and a cache of its own, so the check for the jars cannot find them already fetched.
-      KAFKA_PORT: "19692",
-      KAFKA_CONTROLLER_PORT: "19693",
-      KAFKA_CACHE_DIR: ".cache/no-java-check",
-      PRODUCER_PORT: "15601",
-      INVENTORY_PORT: "15602",
-      ANALYTICS_PORT: "15603",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    // Should it start after all, end it instead of hanging the suite.
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 1, text);
+  const { code, text } = await runUp({
+    // Empty means unset: with a cluster named, up would not need Java and would start services.
+    KAFKA_BOOTSTRAP_SERVERS: "",
+    JAVA_HOME: "/nonexistent/jdk",
+    // Ports and a cache of its own, so the check for the jars cannot find them already fetched.
+    KAFKA_PORT: "19692",
+    KAFKA_CONTROLLER_PORT: "19693",
+    KAFKA_CACHE_DIR: ".cache/no-java-check",
+    PRODUCER_PORT: "15601",
+    INVENTORY_PORT: "15602",
+    ANALYTICS_PORT: "15603",
+  });
+  assert.equal(code, 1, text);
   assert.match(text, /Install Java 17 or newer/);
 });
