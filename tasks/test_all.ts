@@ -3,9 +3,10 @@
  * through `deno task up`, on ports and a data directory no user stack uses), the integration tests
  * against it, and a clean stop, whatever happened. Ends with one line `N passed, N failed`.
  */
-import { forEachLine, RecentLines } from "./lib/lines.ts";
+import { spawnChild } from "./lib/child.ts";
+import { exitOnStopRequest } from "./lib/entry.ts";
+import { RecentLines } from "./lib/lines.ts";
 import { isPortInUse } from "./lib/ports.ts";
-import { stopProcess } from "./lib/process.ts";
 
 /** Ports and data of the test stack: far from the defaults (9092, 5001-5003) so both can run. */
 export const TEST_STACK = {
@@ -31,19 +32,16 @@ async function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ ok: boolean; text: string }> {
-  const child = new Deno.Command(deno, {
+  const lines: string[] = [];
+  const child = spawnChild(deno, {
     args,
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const collect = (line: string) => {
-    lines.push(line);
-    console.log(line);
-  };
-  await Promise.all([forEachLine(child.stdout, collect), forEachLine(child.stderr, collect)]);
+    onLine: (line) => {
+      lines.push(line);
+      console.log(line);
+    },
+    graceMs: 10_000,
+  });
   const status = await child.status;
   return { ok: status.success, text: lines.join("\n") };
 }
@@ -91,32 +89,30 @@ async function startStack(): Promise<Stack> {
     truncate: true,
   });
   const encoder = new TextEncoder();
-  const env: Record<string, string> = { ...TEST_STACK, NO_COLOR: "1" };
-  const child = new Deno.Command(deno, {
-    args: ["task", "--quiet", "up"],
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
   // The whole log goes to a file; the last lines are kept to show when something fails.
   const recent = new RecentLines(60);
   let ready!: () => void;
   const healthy = new Promise<void>((resolve) => ready = resolve);
-  const onLine = (line: string) => {
-    recent.push(line);
-    log.writeSync(encoder.encode(line + "\n"));
-    if (line.endsWith("| Ctrl-C stops everything.")) ready();
-    if (/Fetching Apache Kafka|downloaded|is up in/.test(line)) console.log(line);
-  };
-  const output = Promise.all([
-    forEachLine(child.stdout, onLine),
-    forEachLine(child.stderr, onLine),
-  ]);
-  const status = output.then(() => child.status).finally(() => log.close());
+  const child = spawnChild(deno, {
+    args: ["task", "--quiet", "up"],
+    env: { ...TEST_STACK, NO_COLOR: "1" },
+    onLine: (line) => {
+      recent.push(line);
+      log.writeSync(encoder.encode(line + "\n"));
+      if (line.endsWith("| Ctrl-C stops everything.")) ready();
+      if (/Fetching Apache Kafka|downloaded|is up in/.test(line)) console.log(line);
+    },
+    // up stops three services (10 s each at most) and then the broker (30 s at most).
+    graceMs: 70_000,
+  });
+  const status = child.status.finally(() => log.close());
   const stack = {
     recent,
-    stop: () => stopProcess(child, { timeoutMs: 60_000, status, signal: "SIGINT" }),
+    stop: async () => {
+      const result = await child.stop("SIGINT");
+      await status;
+      return result;
+    },
   };
   const outcome = await Promise.race([
     healthy.then(() => "healthy" as const),
@@ -133,6 +129,7 @@ async function startStack(): Promise<Stack> {
 }
 
 async function main(): Promise<void> {
+  exitOnStopRequest("test");
   await check("formatting (deno fmt --check)", ["fmt", "--check"]);
   await check("lint (deno lint)", ["lint"]);
   await check("types (deno check)", ["check"]);

@@ -1,20 +1,23 @@
 /**
  * `deno task up`: the whole system in the foreground. Starts the embedded broker (unless
  * KAFKA_BOOTSTRAP_SERVERS names a cluster), creates the topics, starts the three services through
- * their own tasks, waits until each is healthy, then streams every log line with a prefix.
- * Ctrl-C or SIGTERM stops the services in reverse order, then the broker, and exits 0.
+ * their own tasks, waits until each is ready, then streams every log line with a prefix.
+ *
+ * `up` owns what it starts: each child runs in a process group of its own behind a lifeline
+ * (`lib/child.ts`), so however `up` ends (Ctrl-C, SIGTERM, SIGHUP, SIGKILL, its `deno task` wrapper
+ * killed) the broker and the services are gone within their grace periods and the ports are free.
  */
 import { ConfigError, parseConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { listenForStop } from "@campus/shared/stop_signals";
 import { TOPICS } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
-import { type RunningBroker, startBroker } from "./kafka/broker.ts";
-import { waitForHealth } from "./lib/health.ts";
-import { forEachLine } from "./lib/lines.ts";
+import { startBroker } from "./kafka/broker.ts";
+import { type Child, spawnChild } from "./lib/child.ts";
+import { waitForOk } from "./lib/health.ts";
 import { createPrefixer, useColor } from "./lib/output.ts";
 import { isPortInUse } from "./lib/ports.ts";
-import { stopProcess } from "./lib/process.ts";
 import { javaCommand, MissingToolError } from "./lib/tools.ts";
 import { type UpConfig, upEnv } from "./up_config.ts";
 
@@ -23,15 +26,20 @@ const SERVICES = [
   { name: "inventory", portKey: "INVENTORY_PORT" },
   { name: "analytics", portKey: "ANALYTICS_PORT" },
 ] as const;
+type Service = (typeof SERVICES)[number];
 const NAMES = ["up", "kafka", ...SERVICES.map((service) => service.name)];
 const print = createPrefixer(NAMES, useColor());
 const say = (line: string) => print("up", line);
+/** How long a service may take to stop after SIGTERM before it is killed. */
+const SERVICE_GRACE_MS = 10_000;
+/** How long the broker may take for its controlled shutdown. */
+const BROKER_GRACE_MS = 30_000;
+const READY_TIMEOUT_MS = 90_000;
 
-/** Something `up` started and must stop on the way out. */
-interface Stoppable {
+/** Something `up` started, stopped in reverse order on the way out. */
+interface Started {
   name: string;
-  stop(): Promise<Deno.CommandStatus>;
-  kill(): void;
+  child: Child;
 }
 
 function readConfig(): UpConfig {
@@ -40,58 +48,39 @@ function readConfig(): UpConfig {
   return parseConfig(upEnv, env);
 }
 
-function producerHint(url: string | undefined): string[] {
-  if (!url) return [];
-  return [
-    `  Try: curl -s -XPOST ${url}/order -H 'content-type: application/json' \\`,
-    `         -d '{"user_id":"u1","item":"pizza","quantity":1}'`,
-  ];
+/** The services this run starts, in start order. */
+function selected(config: UpConfig): Service[] {
+  return SERVICES.filter((service) => config.UP_SERVICES.includes(service.name));
 }
 
-/** The services this run starts, in start order. */
-function selected(config: UpConfig): (typeof SERVICES)[number][] {
-  return SERVICES.filter((service) => config.UP_SERVICES.includes(service.name));
+/** The address clients use for a service (a wildcard bind is reached over loopback). */
+function clientHost(config: UpConfig): string {
+  return config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
 }
 
 /** Ports this run will listen on, checked before anything starts so a second `up` fails fast. */
 function portsToClaim(config: UpConfig): Array<[string, string, number]> {
-  const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
   const ports: Array<[string, string, number]> = selected(config).map((
     service,
-  ) => [service.name, host, config[service.portKey]]);
+  ) => [service.name, clientHost(config), config[service.portKey]]);
   if (!config.KAFKA_BOOTSTRAP_SERVERS) {
-    ports.push(["kafka", "127.0.0.1", config.KAFKA_PORT], [
-      "kafka controller",
-      "127.0.0.1",
-      config.KAFKA_CONTROLLER_PORT,
-    ]);
+    ports.push(
+      ["kafka", "127.0.0.1", config.KAFKA_PORT],
+      ["kafka controller", "127.0.0.1", config.KAFKA_CONTROLLER_PORT],
+    );
   }
   return ports;
 }
 
-function startServiceTask(
-  name: string,
-  env: Record<string, string>,
-): Stoppable & { status: Promise<Deno.CommandStatus> } {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", name],
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true, // so a terminal's Ctrl-C reaches only us, and we stop things in order
-  }).spawn();
-  const output = Promise.all([
-    forEachLine(child.stdout, (line) => print(name, line)),
-    forEachLine(child.stderr, (line) => print(name, line)),
-  ]);
-  const status = output.then(() => child.status);
-  return {
-    name,
-    status,
-    stop: () => stopProcess(child, { timeoutMs: 10_000, status }),
-    kill: () => child.kill("SIGKILL"),
-  };
+/** A message naming the first port already taken, or undefined when all are free. */
+function portConflict(config: UpConfig): string | undefined {
+  for (const [what, host, port] of portsToClaim(config)) {
+    if (isPortInUse(host, port)) {
+      return `Cannot start: ${what} port ${host}:${port} is already in use. Is another \`deno task up\` running? ` +
+        `Stop it first, or choose other ports (see README, "Configuration").`;
+    }
+  }
+  return undefined;
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -101,6 +90,155 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
+}
+
+/** Everything one run of `up` shares between its steps. */
+interface Run {
+  config: UpConfig;
+  /** Aborted on the first stop request. */
+  stopping: AbortSignal;
+  started: Started[];
+  /** True once `up` itself stops things, so their exits are not reported as surprises. */
+  shuttingDown: boolean;
+}
+
+function unexpected(run: Run): boolean {
+  return !run.shuttingDown && !run.stopping.aborted;
+}
+
+/** Starts the embedded broker, or names the external cluster; returns bootstrap and description. */
+async function startKafka(run: Run): Promise<{ brokers: string[]; description: string }> {
+  const { config } = run;
+  if (config.KAFKA_BOOTSTRAP_SERVERS) {
+    const brokers = config.KAFKA_BOOTSTRAP_SERVERS;
+    say(`Using the Kafka cluster at ${brokers.join(",")}; not starting the embedded broker.`);
+    return { brokers, description: `${brokers.join(",")} (external cluster)` };
+  }
+  const java = javaCommand(config.JAVA_HOME);
+  const install = await raceAbort(
+    installKafka({
+      pomPath: "tasks/kafka/pom.xml",
+      cacheDir: config.KAFKA_CACHE_DIR,
+      java,
+      log: say,
+    }),
+    run.stopping,
+  );
+  say(
+    `Starting Apache Kafka ${install.version} on 127.0.0.1:${config.KAFKA_PORT} (data: ${config.KAFKA_DATA_DIR})`,
+  );
+  const broker = await startBroker({
+    java,
+    libsDir: install.libsDir,
+    dataDir: config.KAFKA_DATA_DIR,
+    port: config.KAFKA_PORT,
+    controllerPort: config.KAFKA_CONTROLLER_PORT,
+    heap: config.KAFKA_HEAP,
+    graceMs: BROKER_GRACE_MS,
+    log: (line) => print("kafka", line),
+    signal: run.stopping,
+  });
+  run.started.push({ name: "kafka", child: broker.child });
+  broker.child.status.then((status) => {
+    if (unexpected(run)) {
+      say(`Kafka exited unexpectedly (code ${status.code}); services will retry.`);
+    }
+  });
+  return {
+    brokers: [broker.bootstrap],
+    description:
+      `${broker.bootstrap} (embedded Apache Kafka ${install.version}, data in ${config.KAFKA_DATA_DIR})`,
+  };
+}
+
+async function createTopics(brokers: string[], stopping: AbortSignal): Promise<void> {
+  const logger = createLogger({ service: "up", level: "error", write: say });
+  const admin = createKafka({ clientId: "up", brokers, logger }).admin();
+  await raceAbort(admin.connect(), stopping);
+  try {
+    const created = await raceAbort(ensureTopics(admin, TOPICS), stopping);
+    say(created.length > 0 ? `Created topics: ${created.join(", ")}` : "Topics already exist.");
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Starts each selected service through its own `deno task`; returns them with their URLs. */
+function startServices(
+  run: Run,
+  brokers: string[],
+): Array<Service & { url: string; child: Child }> {
+  const env = { KAFKA_BOOTSTRAP_SERVERS: brokers.join(",") };
+  return selected(run.config).map((service) => {
+    const child = spawnChild(Deno.execPath(), {
+      args: ["task", "--quiet", service.name],
+      env,
+      onLine: (line) => print(service.name, line),
+      graceMs: SERVICE_GRACE_MS,
+    });
+    run.started.push({ name: service.name, child });
+    child.status.then((status) => {
+      if (unexpected(run)) {
+        say(
+          `${service.name} exited (code ${status.code}); the others keep running. Ctrl-C stops everything.`,
+        );
+      }
+    });
+    return {
+      ...service,
+      url: `http://${clientHost(run.config)}:${run.config[service.portKey]}`,
+      child,
+    };
+  });
+}
+
+/** Resolves once every service answers GET /ready; rejects if one exits first. */
+async function waitUntilReady(
+  run: Run,
+  services: Array<{ name: string; url: string; child: Child }>,
+): Promise<void> {
+  await Promise.all(services.map((service) => {
+    const exited = service.child.status.then((status) => {
+      throw new Error(`${service.name} exited during start-up (code ${status.code})`);
+    });
+    return raceAbort(
+      Promise.race([waitForOk(`${service.url}/ready`, { timeoutMs: READY_TIMEOUT_MS }), exited]),
+      run.stopping,
+    );
+  }));
+}
+
+function printBanner(
+  startedAt: number,
+  services: Array<{ name: string; url: string }>,
+  kafka: string,
+): void {
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const rule = "─".repeat(72);
+  const producer = services.find((service) => service.name === "producer")?.url;
+  const lines = [
+    rule,
+    `Campus orders is up in ${seconds} s. Every service answers GET /ready.`,
+    ...services.map((service) => `  ${service.name.padEnd(10)} ${service.url}`),
+    `  ${"kafka".padEnd(10)} ${kafka}`,
+    ...(producer
+      ? [
+        `  Try: curl -s -XPOST ${producer}/order -H 'content-type: application/json' \\`,
+        `         -d '{"user_id":"u1","item":"pizza","quantity":1}'`,
+      ]
+      : []),
+    "Ctrl-C stops everything.",
+    rule,
+  ];
+  for (const line of lines) say(line);
+}
+
+/** Stops what was started, newest first: the services, then the broker. */
+async function stopAll(started: Started[]): Promise<void> {
+  for (const { name, child } of started.toReversed()) {
+    const status = await child.stop();
+    say(`${name} stopped (${status.signal ? `signal ${status.signal}` : `code ${status.code}`}).`);
+  }
 }
 
 async function main(): Promise<number> {
@@ -115,135 +253,39 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-
-  for (const [what, host, port] of portsToClaim(config)) {
-    if (isPortInUse(host, port)) {
-      say(
-        `Cannot start: ${what} port ${host}:${port} is already in use. Is another \`deno task up\` running? ` +
-          `Stop it first, or choose other ports (see README, "Configuration").`,
-      );
-      return 1;
-    }
+  const conflict = portConflict(config);
+  if (conflict) {
+    say(conflict);
+    return 1;
   }
 
   const stopping = new AbortController();
-  // Set once we stop things ourselves, so their exits are not reported as surprises.
-  let shuttingDown = false;
-  const unexpected = () => !shuttingDown && !stopping.signal.aborted;
-  const started: Stoppable[] = [];
+  const run: Run = { config, stopping: stopping.signal, started: [], shuttingDown: false };
   let forced = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => {
-      if (!stopping.signal.aborted) {
-        say(`${signal} received: stopping services, then Kafka...`);
-        stopping.abort(new Error(`stopped by ${signal}`));
-        return;
-      }
-      say(`${signal} again: killing everything now.`);
+  using _stopListener = listenForStop({
+    onStop: (reason) => {
+      say(
+        `${reason === "parent exited" ? "Parent process exited" : `${reason} received`}: ` +
+          "stopping services, then Kafka... (Ctrl-C again to kill everything now)",
+      );
+      stopping.abort(new Error(`stopped by ${reason}`));
+    },
+    onForce: (reason) => {
+      say(`${reason} again: killing everything now.`);
       forced = true;
-      for (const process of started) {
-        try {
-          process.kill();
-        } catch { /* already gone */ }
-      }
-    });
-  }
+      for (const { child } of run.started) child.kill("SIGKILL");
+    },
+    watchParent: true,
+  });
 
   let exitCode = 0;
   try {
-    const java = javaCommand(config.JAVA_HOME);
-    let brokers = config.KAFKA_BOOTSTRAP_SERVERS;
-    let broker: RunningBroker | undefined;
-    let kafkaDescription: string;
-    if (brokers) {
-      kafkaDescription = `${brokers.join(",")} (external cluster)`;
-      say(`Using the Kafka cluster at ${brokers.join(",")}; not starting the embedded broker.`);
-    } else {
-      const install = await raceAbort(
-        installKafka({
-          pomPath: "tasks/kafka/pom.xml",
-          cacheDir: config.KAFKA_CACHE_DIR,
-          java,
-          log: say,
-        }),
-        stopping.signal,
-      );
-      say(
-        `Starting Apache Kafka ${install.version} on 127.0.0.1:${config.KAFKA_PORT} (data: ${config.KAFKA_DATA_DIR})`,
-      );
-      broker = await startBroker({
-        java,
-        libsDir: install.libsDir,
-        dataDir: config.KAFKA_DATA_DIR,
-        port: config.KAFKA_PORT,
-        controllerPort: config.KAFKA_CONTROLLER_PORT,
-        heap: config.KAFKA_HEAP,
-        log: (line) => print("kafka", line),
-      });
-      const running = broker;
-      started.push({
-        name: "kafka",
-        stop: () => running.stop(),
-        kill: () => Deno.kill(running.pid, "SIGKILL"),
-      });
-      running.status.then((status) => {
-        if (unexpected()) {
-          say(`Kafka exited unexpectedly (code ${status.code}); services will retry.`);
-        }
-      });
-      brokers = [broker.bootstrap];
-      kafkaDescription =
-        `${broker.bootstrap} (embedded Apache Kafka ${install.version}, data in ${config.KAFKA_DATA_DIR})`;
-    }
+    const kafka = await startKafka(run);
     stopping.signal.throwIfAborted();
-
-    const logger = createLogger({ service: "up", level: "error", write: say });
-    const admin = createKafka({ clientId: "up", brokers, logger }).admin();
-    await raceAbort(admin.connect(), stopping.signal);
-    try {
-      const created = await raceAbort(ensureTopics(admin, TOPICS), stopping.signal);
-      say(created.length > 0 ? `Created topics: ${created.join(", ")}` : "Topics already exist.");
-    } finally {
-      await admin.disconnect();
-    }
-
-    const serviceEnv = { KAFKA_BOOTSTRAP_SERVERS: brokers.join(",") };
-    const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
-    const services = selected(config).map((service) => {
-      const process = startServiceTask(service.name, serviceEnv);
-      started.push(process);
-      const url = `http://${host}:${config[service.portKey]}`;
-      process.status.then((status) => {
-        if (unexpected()) {
-          say(
-            `${service.name} exited (code ${status.code}); the others keep running. Ctrl-C stops everything.`,
-          );
-        }
-      });
-      return { ...service, url, process };
-    });
-    await Promise.all(services.map((service) => {
-      const exited = service.process.status.then((status) => {
-        throw new Error(`${service.name} exited during start-up (code ${status.code})`);
-      });
-      return raceAbort(
-        Promise.race([waitForHealth(`${service.url}/health`, { timeoutMs: 60_000 }), exited]),
-        stopping.signal,
-      );
-    }));
-
-    const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-    const rule = "─".repeat(72);
-    const banner = [
-      rule,
-      `Campus orders is up in ${seconds} s. Every service answers GET /health.`,
-      ...services.map((service) => `  ${service.name.padEnd(10)} ${service.url}`),
-      `  ${"kafka".padEnd(10)} ${kafkaDescription}`,
-      ...producerHint(services.find((service) => service.name === "producer")?.url),
-      "Ctrl-C stops everything.",
-      rule,
-    ];
-    for (const line of banner) say(line);
+    await createTopics(kafka.brokers, stopping.signal);
+    const services = startServices(run, kafka.brokers);
+    await waitUntilReady(run, services);
+    printBanner(startedAt, services, kafka.description);
     await new Promise((resolve) =>
       stopping.signal.addEventListener("abort", resolve, { once: true })
     );
@@ -257,15 +299,8 @@ async function main(): Promise<number> {
       );
     }
   } finally {
-    shuttingDown = true;
-    for (const process of started.toReversed()) {
-      const status = await process.stop();
-      say(
-        `${process.name} stopped (${
-          status.signal ? `signal ${status.signal}` : `code ${status.code}`
-        }).`,
-      );
-    }
+    run.shuttingDown = true;
+    await stopAll(run.started);
   }
   if (forced) return 130;
   if (exitCode === 0) say("All stopped.");

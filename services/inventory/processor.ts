@@ -9,7 +9,13 @@
  * the changelogs before it decides anything else.
  * @module
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import {
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import type { Logger } from "@campus/shared/log";
 import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { type ChunkEntry, chunkRecords } from "./records.ts";
@@ -148,6 +154,29 @@ export class InventoryProcessor {
       partitions: this.#assigned,
     });
     this.options.onRebalance?.(this.#assigned);
+    void this.#restoreAssigned(this.#assigned);
+  }
+
+  /**
+   * Restores the newly assigned partitions at once, not when their first order arrives, so that
+   * `ready` (and `up`'s banner) does not wait for traffic. A failed restore is retried here with
+   * backoff; a batch that arrives meanwhile waits for the same restore.
+   */
+  async #restoreAssigned(assigned: readonly number[]): Promise<void> {
+    let delayMs = 250;
+    while (!this.#stopping && this.#assigned === assigned) {
+      try {
+        for (const partition of assigned) await this.#ensureRestored(partition);
+        return;
+      } catch (error) {
+        this.options.logger.info("cannot restore partition state yet, retrying", {
+          error,
+          retry_in_ms: delayMs,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 5_000);
+      }
+    }
   }
 
   /** Restores every owned partition that has no state yet, in one pass shared by all callers. */
@@ -192,6 +221,8 @@ export class InventoryProcessor {
       // Right after a commit the coordinator may still be writing its markers and answer
       // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms) instead of 100 ms.
       retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
+      // Every record names its partition; this only keeps kafkajs from warning about its default.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
 

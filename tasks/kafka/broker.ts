@@ -4,8 +4,8 @@
  */
 import { createKafka } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
-import { forEachLine, RecentLines } from "../lib/lines.ts";
-import { stopProcess } from "../lib/process.ts";
+import { type Child, spawnChild } from "../lib/child.ts";
+import { RecentLines } from "../lib/lines.ts";
 import { LOG4J2_PROPERTIES, newClusterId, serverProperties } from "./config.ts";
 
 /** Options for {@linkcode startBroker}. */
@@ -21,15 +21,19 @@ export interface BrokerOptions {
   /** Every line the broker prints. */
   log: (line: string) => void;
   readyTimeoutMs?: number;
+  /** How long a controlled shutdown may take before the broker is killed (default 30 s). */
+  graceMs?: number;
+  /** Aborts the start: the broker is stopped and the start rejects. */
+  signal?: AbortSignal;
 }
 
 /** A broker process that answers metadata requests. */
 export interface RunningBroker {
   readonly bootstrap: string;
-  readonly pid: number;
-  readonly status: Promise<Deno.CommandStatus>;
-  /** SIGTERM (a controlled shutdown), then SIGKILL after `timeoutMs`. */
-  stop(timeoutMs?: number): Promise<Deno.CommandStatus>;
+  /** The JVM, in a process group of its own behind a lifeline (see `lib/child.ts`). */
+  readonly child: Child;
+  /** SIGTERM (a controlled shutdown), then SIGKILL after the grace period. */
+  stop(): Promise<Deno.CommandStatus>;
 }
 
 async function isFormatted(logDir: string): Promise<boolean> {
@@ -109,47 +113,43 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   await Deno.writeTextFile(paths.log4j, LOG4J2_PROPERTIES);
   await formatStorageOnce(options, paths);
 
-  const child = new Deno.Command(options.java, {
-    args: [...jvmArgs(options, paths, options.heap), "kafka.Kafka", paths.serverProperties],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops
-    // the services first and the broker last.
-    detached: true,
-  }).spawn();
   const recent = new RecentLines(40);
-  const onLine = (line: string) => {
-    recent.push(line);
-    options.log(line);
-  };
-  const output = Promise.all([
-    forEachLine(child.stdout, onLine),
-    forEachLine(child.stderr, onLine),
-  ]);
-  const status = output.then(() => child.status);
+  // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops the
+  // services first and the broker last; the lifeline stops it if the supervisor dies.
+  const child = spawnChild(options.java, {
+    args: [...jvmArgs(options, paths, options.heap), "kafka.Kafka", paths.serverProperties],
+    onLine: (line) => {
+      recent.push(line);
+      options.log(line);
+    },
+    graceMs: options.graceMs ?? 30_000,
+  });
   const bootstrap = `127.0.0.1:${options.port}`;
-  const broker: RunningBroker = {
-    bootstrap,
-    pid: child.pid,
-    status,
-    stop: (timeoutMs = 30_000) => stopProcess(child, { timeoutMs, status }),
-  };
-
-  const exitedEarly = status.then((result) => {
+  const exitedEarly = child.status.then((result) => {
     throw new Error(`Kafka exited during start-up (code ${result.code}):\n${recent}`);
   });
+  const aborted = new Promise<never>((_, reject) => {
+    options.signal?.addEventListener("abort", () => reject(options.signal?.reason), {
+      once: true,
+    });
+  });
+  const probing = new AbortController();
   try {
+    options.signal?.throwIfAborted();
     await Promise.race([
-      waitForMetadata(bootstrap, options.readyTimeoutMs ?? 90_000),
+      waitForMetadata(bootstrap, options.readyTimeoutMs ?? 90_000, probing.signal),
       exitedEarly,
+      aborted,
     ]);
   } catch (error) {
-    await broker.stop(5_000);
+    await child.stop();
     throw error;
+  } finally {
+    probing.abort();
   }
   exitedEarly.catch(() => {}); // after start-up an exit is reported through `status`
-  return broker;
+  aborted.catch(() => {});
+  return { bootstrap, child, stop: () => child.stop() };
 }
 
 async function ensureDir(path: string): Promise<string> {
@@ -158,14 +158,18 @@ async function ensureDir(path: string): Promise<string> {
 }
 
 /** Resolves once a metadata request to `bootstrap` lists at least one broker. */
-export async function waitForMetadata(bootstrap: string, timeoutMs: number): Promise<void> {
+export async function waitForMetadata(
+  bootstrap: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const quiet = createLogger({ service: "kafka-probe", write: () => {} });
   const admin = createKafka({ clientId: "readiness-probe", brokers: [bootstrap], logger: quiet })
     .admin();
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !signal?.aborted) {
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();

@@ -3,7 +3,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { forEachLine, RecentLines } from "../lib/lines.ts";
+import { spawnChild } from "../lib/child.ts";
+import { RecentLines } from "../lib/lines.ts";
 import { requireJava, requireMaven } from "../lib/tools.ts";
 
 /** Where the broker's jars are. */
@@ -77,7 +78,10 @@ export async function installKafka(options: InstallOptions): Promise<KafkaInstal
   await Deno.remove(partial, { recursive: true }).catch(() => {});
   await Deno.mkdir(home, { recursive: true });
 
-  const maven = new Deno.Command("mvn", {
+  const recent = new RecentLines(30);
+  let downloaded = 0;
+  // Behind a lifeline like every child: a supervisor killed mid-download leaves no Maven behind.
+  const maven = spawnChild("mvn", {
     args: [
       "-B",
       "-f",
@@ -86,26 +90,19 @@ export async function installKafka(options: InstallOptions): Promise<KafkaInstal
       "-DincludeScope=runtime",
       `-DoutputDirectory=${partial}`,
     ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const recent = new RecentLines(30);
-  let downloaded = 0;
-  const onLine = (line: string) => {
-    recent.push(line);
-    // "Downloaded from central: https://.../kafka_2.13-4.4.0.jar (6.5 MB at 12 MB/s)"
-    const done = line.match(
-      /Downloaded from [^:]+: \S+\/([^/\s]+\.jar) \(([^)]*?)(?: at [^)]*)?\)/,
-    );
-    if (done) {
-      options.log(`  downloaded ${String(++downloaded).padStart(3)}: ${done[1]} (${done[2]})`);
-    }
-  };
-  const [status] = await Promise.all([
-    maven.status,
-    forEachLine(maven.stdout, onLine),
-    forEachLine(maven.stderr, onLine),
-  ]);
+    onLine: (line) => {
+      recent.push(line);
+      // "Downloaded from central: https://.../kafka_2.13-4.4.0.jar (6.5 MB at 12 MB/s)"
+      const done = line.match(
+        /Downloaded from [^:]+: \S+\/([^/\s]+\.jar) \(([^)]*?)(?: at [^)]*)?\)/,
+      );
+      if (done) {
+        options.log(`  downloaded ${String(++downloaded).padStart(3)}: ${done[1]} (${done[2]})`);
+      }
+    },
+    graceMs: 5_000,
+  });
+  const status = await maven.status;
   if (!status.success) {
     throw new Error(`Maven could not fetch Kafka ${version} (exit ${status.code}):\n${recent}`);
   }

@@ -1,14 +1,14 @@
-/** Waiting for a service's `GET /health` to answer 200. */
+/** Waiting for a service's `GET /ready` (or `/health`) to answer 200. */
 
-/** Options for {@linkcode waitForHealth}. */
-export interface HealthWaitOptions {
+/** Options for {@linkcode waitForOk}. */
+export interface OkWaitOptions {
   timeoutMs: number;
   /** Rejects the wait early, e.g. when the process exits or the user presses Ctrl-C. */
   signal?: AbortSignal;
 }
 
 /** Polls `url` until it answers 200; rejects with the last thing seen when the deadline passes. */
-export async function waitForHealth(url: string, options: HealthWaitOptions): Promise<void> {
+export async function waitForOk(url: string, options: OkWaitOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastSeen = "no answer yet";
   while (Date.now() < deadline) {

@@ -5,8 +5,8 @@
  */
 import { installKafka } from "../kafka/install.ts";
 import { type RunningBroker, startBroker } from "../kafka/broker.ts";
-import { forEachLine, RecentLines } from "./lines.ts";
-import { stopProcess } from "./process.ts";
+import { spawnChild } from "./child.ts";
+import { RecentLines } from "./lines.ts";
 import { javaCommand } from "./tools.ts";
 
 /** A broker of a test's own, which can be stopped and started again on the same data. */
@@ -26,7 +26,9 @@ export async function startOwnBroker(port: number): Promise<OwnBroker> {
     java,
     log: () => {},
   });
-  const dataDir = `.data/own/broker-${port}-${crypto.randomUUID().slice(0, 8)}`;
+  // One directory per port, emptied first: a run that was killed cannot leave data behind for long.
+  const dataDir = `.data/own/broker-${port}`;
+  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   const log = new RecentLines(40);
   const options = {
     java,
@@ -62,6 +64,7 @@ export interface OwnService extends AsyncDisposable {
   readonly status: Promise<Deno.CommandStatus>;
   /** Process id of `deno task`; the service itself is its child. */
   readonly pid: number;
+  /** Sends `signal` to the service and its `deno task` wrapper (their process group). */
   kill(signal?: Deno.Signal): void;
   /** Sends `signal` to the service process itself (`deno task` runs it as a child), e.g. SIGKILL. */
   killService(signal: Deno.Signal): Promise<void>;
@@ -73,19 +76,14 @@ export async function startOwnService(
   options: { env: Record<string, string>; url: string },
 ): Promise<OwnService> {
   const { env, url } = options;
-  const child = new Deno.Command(Deno.execPath(), {
+  const log = new RecentLines(60);
+  const child = spawnChild(Deno.execPath(), {
     args: ["task", "--quiet", name],
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const log = new RecentLines(60);
-  const output = Promise.all([
-    forEachLine(child.stdout, (line) => log.push(line)),
-    forEachLine(child.stderr, (line) => log.push(line)),
-  ]);
-  const status = output.then(() => child.status);
+    onLine: (line) => log.push(line),
+    graceMs: 10_000,
+  });
+  const { status } = child;
   const service: OwnService = {
     url,
     log,
@@ -105,7 +103,7 @@ export async function startOwnService(
       }
     },
     async [Symbol.asyncDispose]() {
-      await stopProcess(child, { timeoutMs: 10_000, status });
+      await child.stop();
     },
   };
   const deadline = Date.now() + 30_000;
