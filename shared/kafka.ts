@@ -42,10 +42,20 @@ const EXPECTED_AND_RETRIED = new RegExp(
   ].join("|"),
 );
 
+/**
+ * kafkajs warns this for every idempotent producer whose retries are bounded. It does not apply
+ * here: our producers bound retries on purpose and never rely on them for exactly-once. The order
+ * service answers 503 after a failed send and starts a new producer session (the client retries
+ * with its Idempotency-Key, consumers drop repeated order ids); the inventory's producers are
+ * transactional, so a send that gave up aborts its transaction and the chunk is decided again.
+ */
+const BOUNDED_RETRIES_WARNING = "Limiting retries for the idempotent producer";
+
 /** Routes kafkajs's own log entries into `logger`, so every line of a service is one JSON format. */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () => ({ namespace, level, log }) => {
     const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+    if (String(message).startsWith(BOUNDED_RETRIES_WARNING)) return;
     const text = `${message} ${fields.error ?? ""}`;
     const target = EXPECTED_AND_RETRIED.test(text)
       ? logger.debug

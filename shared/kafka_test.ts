@@ -53,6 +53,33 @@ Deno.test(
   },
 );
 
+Deno.test(
+  {
+    name: "kafkaLogCreator() drops kafkajs's bounded-retries warning, which does not apply",
+    ignore,
+  },
+  async () => {
+    const { lines, log, logLevel } = await load();
+    log({
+      namespace: "Producer",
+      level: logLevel.WARN,
+      label: "WARN",
+      log: {
+        message: "Limiting retries for the idempotent producer may invalidate EoS guarantees",
+        timestamp: "",
+        logger: "kafkajs",
+      },
+    });
+    log({
+      namespace: "Producer",
+      level: logLevel.WARN,
+      label: "WARN",
+      log: { message: "another warning", timestamp: "", logger: "kafkajs" },
+    });
+    assert.deepEqual(lines.map((line) => [line.level, line.msg]), [["warn", "another warning"]]);
+  },
+);
+
 Deno.test({
   name: "keyPartitioner() picks the partitions the Java client's default partitioner picks",
   ignore,

@@ -231,20 +231,32 @@ const GROUP_ID_NOT_FOUND = 69;
  * Sends the group back to the earliest offsets: deletes its committed offsets through the admin
  * API (DeleteGroups, which Kafka allows only for a group with no running members), so the member
  * that joins next starts from the beginning. kafkajs's admin.resetOffsets does the same through a
- * throw-away consumer whose paused fetch waits 5 s; this takes milliseconds. Retries while a member
- * that just left is still listed.
+ * throw-away consumer whose paused fetch waits 5 s; this takes milliseconds.
+ *
+ * The group is described first: that waits (kafkajs retries) until its coordinator has loaded,
+ * and tells whether there is anything to delete. Deleting while the coordinator still loads makes
+ * Kafka 4 log an ERROR for every attempt; a group that does not exist needs no reset at all.
+ * Retries while a member that just left is still listed.
  */
 async function resetToEarliest(admin: Admin): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (true) {
     try {
-      await admin.deleteGroups([ANALYTICS_GROUP]);
-      return;
+      const { groups } = await admin.describeGroups([ANALYTICS_GROUP]);
+      const state = groups[0]?.state;
+      if (state === undefined || state === "Dead") return;
+      if (state === "Empty") {
+        await admin.deleteGroups([ANALYTICS_GROUP]);
+        return;
+      }
     } catch (error) {
       const code = (error as { groups?: { errorCode: number }[] }).groups?.[0]?.errorCode;
       if (code === GROUP_ID_NOT_FOUND) return;
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    if (Date.now() > deadline) {
+      throw new Error(`Cannot reset group ${ANALYTICS_GROUP}: it still has members after 30 s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -29,6 +29,25 @@ export function serverProperties(
   ].join("\n");
 }
 
+/**
+ * Lines every healthy single-node broker prints at WARN or ERROR although nothing is wrong, so
+ * that a WARN or ERROR line from the broker means something:
+ * - "Performing controller activation" (WARN): the controller saying it became active, on every
+ *   start, with "The metadata log appears to be empty" on the first.
+ * - "Unexpected error handling request RequestHeader(apiKey=CONTROLLER_REGISTRATION" (ERROR, with
+ *   a NotControllerException): on a restart, the node registers its controller before its own
+ *   controller is active again; the registration is retried and succeeds. Were it never to, the
+ *   broker would not become ready and `up` would say so.
+ * - "Attempting to close NetworkClient that has already been closed" (WARN): a controlled shutdown
+ *   closing the controller channel twice.
+ */
+const BENIGN_LINES = [
+  "Performing controller activation",
+  // "." for the parenthesis: the file is a Java properties file, where backslashes are escapes.
+  "Unexpected error handling request RequestHeader.apiKey=CONTROLLER_REGISTRATION",
+  "Attempting to close NetworkClient that has already been closed",
+];
+
 /** Broker logging: warnings and the start/stop milestones, one line each, on stdout. */
 export const LOG4J2_PROPERTIES = [
   "status = warn",
@@ -37,6 +56,10 @@ export const LOG4J2_PROPERTIES = [
   "appender.console.name = STDOUT",
   "appender.console.layout.type = PatternLayout",
   "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%c{1}] %m%n",
+  "appender.console.filter.benign.type = RegexFilter",
+  `appender.console.filter.benign.regex = .*(${BENIGN_LINES.join("|")}).*`,
+  "appender.console.filter.benign.onMatch = DENY",
+  "appender.console.filter.benign.onMismatch = NEUTRAL",
   "rootLogger.level = warn",
   "rootLogger.appenderRef.stdout.ref = STDOUT",
   "logger.server.name = kafka.server.KafkaRaftServer",
