@@ -4,8 +4,10 @@
  * One request is in flight at a time (kafkajs's idempotent producer must not send concurrently);
  * whatever arrives meanwhile goes out together in the next one, up to `maxBatchMessages`. When idle,
  * a publish waits at most `lingerMs` for company. Memory is bounded by `maxPendingMessages`: beyond
- * it, publishes fail at once instead of queueing. Every publish settles by its deadline; one still
- * queued then is dropped unsent, so a timed-out order is never written behind the client's back.
+ * it, publishes fail at once instead of queueing. While the connection to Kafka is down (at start,
+ * or while a new producer session connects after a failure), publishes wait in the queue for it
+ * instead of failing at once. Every publish settles by its deadline; one still queued then is
+ * dropped unsent, so a timed-out order is never written behind the client's back.
  * @module
  */
 
@@ -32,26 +34,103 @@ export interface PartitionAck {
 /** Sends one produce request and resolves once Kafka acknowledged all of it. */
 export type SendBatch = (messages: OutgoingMessage[]) => Promise<PartitionAck[]>;
 
-/** Kafka did not acknowledge in time, or cannot take more now: the client should retry later. */
+/** Why a publish was not acknowledged. */
+export type UnavailableReason =
+  /** No connection to Kafka until the deadline: nothing was sent. */
+  | "not_connected"
+  /** Sent, but Kafka did not answer by the deadline (or waited behind a send that did not). */
+  | "timed_out"
+  /** Kafka answered the produce request with an error. */
+  | "send_failed"
+  /** Kafka refused the request as larger than its message.max.bytes. */
+  | "too_large"
+  /** Too many orders already waiting: refused at once, nothing sent. */
+  | "overloaded"
+  /** The service is stopping: refused at once, nothing sent. */
+  | "shutting_down";
+
+/** Kafka did not acknowledge, or cannot take more now: the client should retry later. */
 export class PublishUnavailableError extends Error {
   override name = "PublishUnavailableError";
-  constructor(message: string, readonly mayHaveBeenWritten: boolean, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly reason: UnavailableReason,
+    /** True only where a produce request carrying the order was actually sent. */
+    readonly mayHaveBeenWritten: boolean,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
+}
+
+/** One publish is larger than any produce request may be: it can never be sent. */
+export class PublishTooLargeError extends Error {
+  override name = "PublishTooLargeError";
+  constructor(readonly bytes: number, readonly limitBytes: number) {
+    super(
+      `The orders take ${bytes} bytes as Kafka messages; one request may take at most ${limitBytes}`,
+    );
+  }
+}
+
+/**
+ * Default bound of one produce request, in bytes of keys and values plus per-record overhead.
+ * Kafka refuses a record batch over its `message.max.bytes` (1 MiB by default) with
+ * MESSAGE_TOO_LARGE, failing every order in the request; kafkajs writes one batch per partition,
+ * so a request under this bound can never be refused for its size, whatever mixes in it.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 900_000;
+/** A record's framing besides key and value: length, attributes, deltas, lengths (varints). */
+const RECORD_OVERHEAD_BYTES = 24;
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one character outside the BMP
+      index++;
+    } else bytes += 3; // the rest of the BMP; a lone surrogate is sent as U+FFFD
+  }
+  return bytes;
+}
+
+/** What one message adds to a produce request. */
+export function messageBytes(message: OutgoingMessage): number {
+  let bytes = utf8Length(message.key) + utf8Length(message.value) + RECORD_OVERHEAD_BYTES;
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes += utf8Length(name) + utf8Length(value) + 2;
+  }
+  return bytes;
+}
+
+/** The state of the connection to Kafka, as far as the batcher needs it. */
+export interface Connection {
+  readonly ready: boolean;
+  /** Resolves the next time `ready` turns true (at once if it is). */
+  whenReady(): Promise<void>;
 }
 
 /** Options of {@linkcode ProduceBatcher}. */
 export interface BatcherOptions {
   lingerMs: number;
   maxBatchMessages: number;
+  /** Most bytes in one produce request (default {@linkcode DEFAULT_MAX_BATCH_BYTES}). */
+  maxBatchBytes?: number;
   maxPendingMessages: number;
   timeoutMs: number;
+  /** Without it, the connection is taken as always ready and `send` reports its own failures. */
+  connection?: Connection;
   /** Called after each produce request with its size, duration and outcome. */
   onBatch?: (size: number, seconds: number, ok: boolean) => void;
 }
 
 interface Entry {
   messages: OutgoingMessage[];
+  bytes: number;
   state: "queued" | "sending" | "settled";
   resolve(acks: Ack[]): void;
   reject(error: Error): void;
@@ -65,6 +144,7 @@ export class ProduceBatcher {
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #idle: Promise<void> = Promise.resolve();
+  #waitingForConnection = false;
 
   constructor(readonly send: SendBatch, readonly options: BatcherOptions) {}
 
@@ -73,15 +153,24 @@ export class ProduceBatcher {
     return this.#queuedMessages;
   }
 
-  /** Publishes `messages` together; resolves with their offsets, in order, once Kafka acked them. */
+  /**
+   * Publishes `messages` together; resolves with their offsets, in order, once Kafka acked them.
+   * Rejects at once with {@linkcode PublishTooLargeError} if they could never fit one request.
+   */
   publish(messages: OutgoingMessage[]): Promise<Ack[]> {
+    const bytes = messages.reduce((sum, message) => sum + messageBytes(message), 0);
+    const limitBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    if (bytes > limitBytes) return Promise.reject(new PublishTooLargeError(bytes, limitBytes));
     if (this.#closed) {
-      return Promise.reject(new PublishUnavailableError("Producer is shutting down", false));
+      return Promise.reject(
+        new PublishUnavailableError("The order service is shutting down", "shutting_down", false),
+      );
     }
     if (this.#queuedMessages + messages.length > this.options.maxPendingMessages) {
       return Promise.reject(
         new PublishUnavailableError(
           `Too many orders waiting for Kafka (${this.#queuedMessages})`,
+          "overloaded",
           false,
         ),
       );
@@ -94,6 +183,7 @@ export class ProduceBatcher {
       };
       const entry: Entry = {
         messages,
+        bytes,
         state: "queued",
         resolve: (acks) => {
           settle();
@@ -110,33 +200,57 @@ export class ProduceBatcher {
     });
   }
 
-  /** Stops taking publishes and waits until everything queued was sent or failed. */
+  /**
+   * Stops taking publishes and waits until everything queued was sent or failed. Orders waiting
+   * for a connection fail at once, unsent.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
+    if (!this.#connected()) {
+      for (const entry of this.#queue.splice(0)) {
+        this.#queuedMessages -= entry.messages.length;
+        entry.reject(
+          new PublishUnavailableError(
+            "The order service is shutting down and is not connected to Kafka",
+            "shutting_down",
+            false,
+          ),
+        );
+      }
+    }
     while (this.#queue.length > 0 || this.#sending) {
       if (!this.#sending) void this.#flush();
       await this.#idle;
     }
   }
 
+  #connected(): boolean {
+    return this.options.connection?.ready ?? true;
+  }
+
   #expire(entry: Entry): void {
+    const within = `within ${this.options.timeoutMs} ms`;
     if (entry.state === "queued") {
       this.#queue.splice(this.#queue.indexOf(entry), 1);
       this.#queuedMessages -= entry.messages.length;
       entry.reject(
-        new PublishUnavailableError(
-          `Kafka did not acknowledge within ${this.options.timeoutMs} ms`,
-          false,
-        ),
+        this.#connected()
+          ? new PublishUnavailableError(
+            `Kafka did not take the order ${within}: it waited behind earlier orders`,
+            "timed_out",
+            false,
+          )
+          : new PublishUnavailableError(
+            `Not connected to Kafka ${within}; the order was not sent`,
+            "not_connected",
+            false,
+          ),
       );
     } else if (entry.state === "sending") {
       entry.reject(
-        new PublishUnavailableError(
-          `Kafka did not acknowledge within ${this.options.timeoutMs} ms`,
-          true,
-        ),
+        new PublishUnavailableError(`Kafka did not acknowledge ${within}`, "timed_out", true),
       );
     }
   }
@@ -153,26 +267,44 @@ export class ProduceBatcher {
     }
   }
 
-  /** Takes whole entries up to the batch limit (always at least one). */
+  /** Takes whole entries up to the batch limits of messages and bytes (always at least one). */
   #take(): Entry[] {
     const taken: Entry[] = [];
+    const maxBytes = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     let size = 0;
+    let bytes = 0;
     while (this.#queue.length > 0) {
       const next = this.#queue[0]!;
-      if (taken.length > 0 && size + next.messages.length > this.options.maxBatchMessages) break;
+      if (
+        taken.length > 0 &&
+        (size + next.messages.length > this.options.maxBatchMessages ||
+          bytes + next.bytes > maxBytes)
+      ) break;
       this.#queue.shift();
       this.#queuedMessages -= next.messages.length;
       size += next.messages.length;
+      bytes += next.bytes;
       next.state = "sending";
       taken.push(next);
     }
     return taken;
   }
 
+  /** Flushes once the connection is back; queued orders wait for it until their deadlines. */
+  #flushWhenConnected(): void {
+    if (this.#waitingForConnection || !this.options.connection) return;
+    this.#waitingForConnection = true;
+    this.options.connection.whenReady().then(() => {
+      this.#waitingForConnection = false;
+      void this.#flush();
+    });
+  }
+
   async #flush(): Promise<void> {
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
     if (this.#sending || this.#queue.length === 0) return;
+    if (!this.#connected()) return this.#flushWhenConnected();
     this.#sending = true;
     let done!: () => void;
     this.#idle = new Promise((resolve) => done = resolve);
@@ -190,11 +322,7 @@ export class ProduceBatcher {
       }
     } catch (error) {
       this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, false);
-      const failure = new PublishUnavailableError(
-        `Kafka did not acknowledge: ${error instanceof Error ? error.message : error}`,
-        true,
-        { cause: error },
-      );
+      const failure = sendFailure(error);
       for (const entry of entries) if (entry.state === "sending") entry.reject(failure);
     } finally {
       this.#sending = false;
@@ -203,6 +331,24 @@ export class ProduceBatcher {
       if (this.#queue.length > 0) queueMicrotask(() => void this.#flush());
     }
   }
+}
+
+/** What a failed produce request means for the orders in it. */
+function sendFailure(error: unknown): PublishUnavailableError {
+  const text = error instanceof Error ? error.message : String(error);
+  // kafkajs reports a broker's error code as `type` on its protocol errors.
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === "MESSAGE_TOO_LARGE") {
+    return new PublishUnavailableError(
+      `Kafka refused the request as too large: ${text}`,
+      "too_large",
+      true,
+      { cause: error },
+    );
+  }
+  return new PublishUnavailableError(`Kafka did not acknowledge: ${text}`, "send_failed", true, {
+    cause: error,
+  });
 }
 
 /**

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import {
   assignOffsets,
   type BatcherOptions,
+  messageBytes,
   type OutgoingMessage,
   type PartitionAck,
   ProduceBatcher,
+  PublishTooLargeError,
   PublishUnavailableError,
 } from "./batcher.ts";
 
@@ -109,6 +111,7 @@ Deno.test("a failed request fails its publishes as unavailable and may-have-been
   await assert.rejects(published, (error: unknown) => {
     assert.ok(error instanceof PublishUnavailableError);
     assert.equal(error.mayHaveBeenWritten, true);
+    assert.equal(error.reason, "send_failed");
     assert.match(error.message, /broker gone/);
     return true;
   });
@@ -125,7 +128,7 @@ Deno.test("a publish still queued at its deadline is dropped unsent", async () =
   assert.ok(stuckResult.status === "rejected" && queuedResult.status === "rejected");
   assert.ok(
     queuedResult.reason instanceof PublishUnavailableError &&
-      !queuedResult.reason.mayHaveBeenWritten,
+      !queuedResult.reason.mayHaveBeenWritten && queuedResult.reason.reason === "timed_out",
   );
   assert.ok(
     stuckResult.reason instanceof PublishUnavailableError && stuckResult.reason.mayHaveBeenWritten,
@@ -134,6 +137,73 @@ Deno.test("a publish still queued at its deadline is dropped unsent", async () =
   kafka.requests[0]?.ack();
   await tick();
   assert.equal(kafka.requests.length, 1, "the expired publish was never sent");
+  await batcher.close();
+});
+
+/** A connection the test switches on and off. */
+function fakeConnection(ready: boolean) {
+  const waiters: Array<() => void> = [];
+  return {
+    get ready() {
+      return ready;
+    },
+    whenReady: () =>
+      ready ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
+    set(value: boolean) {
+      ready = value;
+      if (value) { for (const resolve of waiters.splice(0)) resolve(); }
+    },
+  };
+}
+
+Deno.test("publishes made before the connection is up wait for it and are then sent", async () => {
+  const kafka = fakeKafka();
+  const connection = fakeConnection(false);
+  const batcher = new ProduceBatcher(kafka.send, { ...options, connection });
+  const published = [batcher.publish([message("a")]), batcher.publish([message("b")])];
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(kafka.requests.length, 0, "nothing is sent without a connection");
+  connection.set(true);
+  await tick();
+  assert.deepEqual(kafka.requests[0]?.messages.map((entry) => entry.key), ["a", "b"]);
+  kafka.requests[0]?.ack();
+  assert.equal((await Promise.all(published)).length, 2);
+  await batcher.close();
+});
+
+Deno.test("a publish that never saw a connection fails as not_connected, not written", async () => {
+  const kafka = fakeKafka();
+  const batcher = new ProduceBatcher(kafka.send, {
+    ...options,
+    timeoutMs: 30,
+    connection: fakeConnection(false),
+  });
+  await assert.rejects(batcher.publish([message("a")]), (error: unknown) => {
+    assert.ok(error instanceof PublishUnavailableError);
+    assert.equal(error.reason, "not_connected");
+    assert.equal(error.mayHaveBeenWritten, false);
+    assert.match(error.message, /^Not connected to Kafka within 30 ms/);
+    return true;
+  });
+  assert.equal(kafka.requests.length, 0);
+  await batcher.close();
+});
+
+Deno.test("a request Kafka refuses as too large fails as too_large", async () => {
+  const kafka = fakeKafka();
+  const batcher = new ProduceBatcher(kafka.send, options);
+  const published = batcher.publish([message("a")]);
+  await tick();
+  kafka.requests[0]?.fail(
+    Object.assign(new Error("The request included a message larger than the max message size"), {
+      type: "MESSAGE_TOO_LARGE",
+    }),
+  );
+  await assert.rejects(published, (error: unknown) => {
+    assert.ok(error instanceof PublishUnavailableError);
+    assert.equal(error.reason, "too_large");
+    return true;
+  });
   await batcher.close();
 });
 
@@ -190,4 +260,44 @@ Deno.test("assignOffsets() refuses an acknowledgement that misses a partition", 
     () => assignOffsets([message("a", 1)], [{ partition: 0, baseOffset: "0" }]),
     /no write to partition 1/,
   );
+});
+
+Deno.test("publishes that together exceed maxBatchBytes go in separate produce requests", async () => {
+  const kafka = fakeKafka();
+  const batcher = new ProduceBatcher(kafka.send, options);
+  const big = (key: string) => [{ key, value: "x".repeat(500_000), partition: 0 }];
+  const first = batcher.publish(big("a"));
+  const second = batcher.publish(big("b"));
+  await tick();
+  assert.equal(kafka.requests.length, 1);
+  assert.deepEqual(kafka.requests[0]?.messages.map((entry) => entry.key), ["a"]);
+  kafka.requests[0]?.ack();
+  await first;
+  await tick();
+  assert.deepEqual(kafka.requests[1]?.messages.map((entry) => entry.key), ["b"]);
+  kafka.requests[1]?.ack();
+  await second;
+  await batcher.close();
+});
+
+Deno.test("a publish larger than one produce request may be is refused at once, unsent", async () => {
+  const kafka = fakeKafka();
+  const batcher = new ProduceBatcher(kafka.send, { ...options, maxBatchBytes: 1_000 });
+  // 320 three-byte characters: 960 bytes of value, over the bound with key and framing.
+  await assert.rejects(
+    batcher.publish([{ key: "k", value: "€".repeat(320), partition: 0 }, message("a")]),
+    (error: unknown) => {
+      assert.ok(error instanceof PublishTooLargeError);
+      assert.equal(error.limitBytes, 1_000);
+      assert.ok(error.bytes > 1_000 && error.bytes < 1_100, String(error.bytes));
+      return true;
+    },
+  );
+  assert.equal(kafka.requests.length, 0);
+  await batcher.close();
+});
+
+Deno.test("messageBytes() counts UTF-8 bytes of key and value plus framing", () => {
+  const framing = messageBytes({ key: "", value: "", partition: 0 });
+  assert.equal(messageBytes({ key: "ab", value: "é€\u{1F355}", partition: 0 }), framing + 2 + 9);
 });

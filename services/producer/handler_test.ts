@@ -87,12 +87,37 @@ Deno.test("the bad-request corpus has at least 40 distinct cases", () => {
 Deno.test("POST /order answers 503 with Retry-After when Kafka does not acknowledge", async () => {
   const { handle } = setup({
     publish: () =>
-      Promise.reject(new PublishUnavailableError("Kafka did not acknowledge within 5000 ms", true)),
+      Promise.reject(
+        new PublishUnavailableError("Kafka did not acknowledge within 5000 ms", "timed_out", true),
+      ),
   });
   const response = await handle(post("/order", pizza));
   assert.equal(response.status, 503);
   assert.equal(response.headers.get("retry-after"), "1");
-  assert.match((await response.json()).error, /retry with the same Idempotency-Key/);
+  const body = await response.json();
+  assert.match(body.error, /^Kafka did not acknowledge within 5000 ms; it may have been written/);
+  assert.match(body.error, /retry with the same Idempotency-Key/);
+  assert.equal(body.reason, "timed_out");
+  assert.equal(body.may_have_been_written, true);
+});
+
+Deno.test("POST /order names the real cause of a 503: not connected, nothing written", async () => {
+  const { handle } = setup({
+    publish: () =>
+      Promise.reject(
+        new PublishUnavailableError(
+          "Not connected to Kafka within 5000 ms; the order was not sent",
+          "not_connected",
+          false,
+        ),
+      ),
+  });
+  const response = await handle(post("/order", pizza));
+  assert.equal(response.status, 503);
+  const body = await response.json();
+  assert.match(body.error, /^Not connected to Kafka .*nothing was written/);
+  assert.equal(body.reason, "not_connected");
+  assert.equal(body.may_have_been_written, false);
 });
 
 Deno.test("the same Idempotency-Key twice yields the same order_id and publishes once", async () => {
@@ -138,7 +163,7 @@ Deno.test("a retry after a 503 with the same Idempotency-Key publishes again und
   const published: OrderPlaced[] = [];
   const { handle } = setup({
     publish: (events) => {
-      if (fail) return Promise.reject(new PublishUnavailableError("down", false));
+      if (fail) return Promise.reject(new PublishUnavailableError("down", "not_connected", false));
       published.push(...events);
       return Promise.resolve(events.map(() => ({ partition: 0, offset: "7" })));
     },

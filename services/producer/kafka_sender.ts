@@ -11,7 +11,7 @@
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import { connectWithRetry, keyPartitioner } from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
-import type { OutgoingMessage, PartitionAck } from "./batcher.ts";
+import type { Connection, OutgoingMessage, PartitionAck } from "./batcher.ts";
 
 /** Options of {@linkcode KafkaSender}. */
 export interface KafkaSenderOptions {
@@ -22,9 +22,10 @@ export interface KafkaSenderOptions {
 }
 
 /** Sends batches to one topic and knows whether Kafka is taking them. */
-export class KafkaSender {
+export class KafkaSender implements Connection {
   #producer: Producer;
   #ready = false;
+  #readyWaiters: Array<() => void> = [];
   #replacing: Promise<void> | undefined;
   #stopping = new AbortController();
   #partitionFor: (key: string) => number;
@@ -39,6 +40,18 @@ export class KafkaSender {
     return this.#ready;
   }
 
+  /** Resolves the next time the sender is ready (at once if it is). */
+  whenReady(): Promise<void> {
+    if (this.#ready) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  #setReady(ready: boolean): void {
+    this.#ready = ready;
+    if (!ready) return;
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
   /**
    * The partition Kafka's default partitioner picks for `key` (murmur2, as the Java client).
    * Chosen here rather than inside kafkajs, so each message's offset can be told from the
@@ -51,7 +64,7 @@ export class KafkaSender {
   /** Connects the current producer (first start; the caller retries). */
   async connect(): Promise<void> {
     await this.#producer.connect();
-    this.#ready = true;
+    this.#setReady(true);
   }
 
   /** One produce request with acks=all; resolves once Kafka acknowledged every message. */
@@ -82,7 +95,7 @@ export class KafkaSender {
   /** Disconnects; sends after this fail. */
   async close(): Promise<void> {
     this.#stopping.abort();
-    this.#ready = false;
+    this.#setReady(false);
     await this.#replacing;
     await this.#producer.disconnect();
   }
@@ -101,7 +114,7 @@ export class KafkaSender {
 
   #replaceProducer(cause: unknown): void {
     if (this.#replacing || this.#stopping.signal.aborted) return;
-    this.#ready = false;
+    this.#setReady(false);
     const { logger } = this.options;
     logger.warn("produce failed; starting a new producer session", { error: cause });
     this.#replacing = (async () => {
@@ -114,7 +127,7 @@ export class KafkaSender {
           signal: this.#stopping.signal,
         })
       ) {
-        this.#ready = true;
+        this.#setReady(true);
       }
     })().finally(() => this.#replacing = undefined);
   }

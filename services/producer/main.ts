@@ -34,6 +34,7 @@ const batcher = new ProduceBatcher(sender.send, {
   maxBatchMessages: config.MAX_BATCH_MESSAGES,
   maxPendingMessages: config.MAX_PENDING_MESSAGES,
   timeoutMs: config.PRODUCE_TIMEOUT_MS,
+  connection: sender,
   onBatch: (size, seconds, ok) => {
     metrics.batchSize.observe(size);
     metrics.produceLatency.observe({ outcome: ok ? "acked" : "failed" }, seconds);

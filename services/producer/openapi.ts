@@ -38,8 +38,9 @@ const jsonContent = (name: keyof typeof schemas) => ({ "application/json": { sch
 const error = (description: string) => ({ description, content: jsonContent("ErrorBody") });
 const unavailable = {
   description:
-    "Kafka did not acknowledge within the deadline, or is unreachable. Nothing is promised: " +
-    "retry with the same Idempotency-Key.",
+    "Kafka did not acknowledge within the deadline, or is unreachable. `reason` names the cause " +
+    "(not_connected, timed_out, send_failed, too_large, overloaded, shutting_down) and " +
+    "`may_have_been_written` says whether a send was attempted: retry with the same Idempotency-Key.",
   headers: {
     "Retry-After": { schema: { type: "integer" }, description: "Seconds to wait before retrying" },
   },

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { json } from "@campus/shared/http";
 import type { Logger } from "@campus/shared/log";
 import type { OrderPlaced } from "@campus/shared/events/order_placed";
-import { type Ack, PublishUnavailableError } from "./batcher.ts";
+import { type Ack, PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
 import { IdempotencyCache, IdempotencyConflict } from "./idempotency.ts";
 import { IDEMPOTENCY_KEY, orderIdForKey } from "./order_ids.ts";
 import {
@@ -96,13 +96,24 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
       if (error instanceof IdempotencyConflict) {
         return json({ error: error.message }, { status: 422 });
       }
+      if (error instanceof PublishTooLargeError) {
+        return json({ error: `${error.message}: send fewer orders per request` }, {
+          status: 413,
+        });
+      }
       if (error instanceof PublishUnavailableError) {
         deps.logger.warn("order not acknowledged by kafka", {
-          error,
+          error: error.message,
+          reason: error.reason,
           may_have_been_written: error.mayHaveBeenWritten,
         });
+        const retry = error.mayHaveBeenWritten
+          ? "it may have been written: retry with the same Idempotency-Key"
+          : "nothing was written: retry later";
         return json({
-          error: "Kafka did not acknowledge the order in time; retry with the same Idempotency-Key",
+          error: `${error.message}; ${retry}`,
+          reason: error.reason,
+          may_have_been_written: error.mayHaveBeenWritten,
         }, { status: 503, headers: { "retry-after": retryAfter } });
       }
       throw error;

@@ -187,6 +187,19 @@ export const BAD_REQUESTS: readonly BadRequest[] = [
     message: /user_id .*no control characters/,
   },
   {
+    name: "a lone surrogate in user_id",
+    body: order({ user_id: "student-\ud800" }),
+    status: 400,
+    message: /user_id must be valid Unicode text \(it holds a lone surrogate\)/,
+  },
+  {
+    name: "64 lone surrogates as item, 1000 times in a batch",
+    path: "/orders/batch",
+    body: batch(Array.from({ length: 1000 }, () => ({ ...good, item: "\udc00".repeat(64) }))),
+    status: 400,
+    message: /orders\[0\]: item must be valid Unicode text/,
+  },
+  {
     name: "a newline in item",
     body: order({ item: "piz\nza" }),
     status: 400,
