@@ -22,6 +22,11 @@ function boundedName(field: string) {
     .max(MAX_NAME_LENGTH, { error: `${field} must be at most ${MAX_NAME_LENGTH} characters` })
     .regex(printable, {
       error: `${field} must contain a visible character and no control characters`,
+    })
+    // A lone surrogate is no character at all: JSON carries it only as a 6-byte escape, other
+    // languages' decoders replace or reject it, and it would inflate an event sixfold.
+    .refine((value) => value.isWellFormed(), {
+      error: `${field} must be valid Unicode text (it holds a lone surrogate)`,
     });
 }
 

@@ -55,3 +55,10 @@ Deno.test("OrderPlaced rejects timestamps with an offset: events carry UTC only"
     false,
   );
 });
+
+Deno.test("OrderPlaced rejects a lone surrogate, as the API does, and keeps real emoji", () => {
+  const lone = decodeEvent(OrderPlaced, JSON.stringify({ ...event, item: "pizza\ud83c" }));
+  assert.ok(!lone.ok && lone.reason === "schema_mismatch");
+  assert.match(!lone.ok ? lone.detail : "", /item must be valid Unicode text/);
+  assert.equal(OrderPlaced.safeParse({ ...event, item: "pizza \u{1F355}" }).success, true);
+});
