@@ -60,6 +60,37 @@ export function localOnly(): Response {
 }
 
 /**
+ * Why an operator route (one that changes how the system runs) refuses `request`, or undefined
+ * when it may proceed. Such routes answer loopback callers only, and never a web page: a page open
+ * in the operator's browser runs on the same machine, so loopback alone does not stop it. Pages can
+ * send JSON only after a CORS preflight, which these services never approve, and a browser names
+ * the page's origin in `Origin`; so a JSON content type is required and a foreign origin refused.
+ */
+export function adminRefusal(
+  request: Request,
+  info: Deno.ServeHandlerInfo | undefined,
+): Response | undefined {
+  if (!isLoopback(info)) return localOnly();
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== new URL(request.url).origin) {
+    return json({
+      error: `Admin routes refuse requests from web pages of other origins (${origin})`,
+    }, {
+      status: 403,
+    });
+  }
+  const type = request.headers.get("content-type") ?? "";
+  if (type.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+    return json({
+      error: `Admin routes accept only Content-Type: application/json, got ${
+        type ? `"${type}"` : "none"
+      }`,
+    }, { status: 415, headers: { accept: "application/json" } });
+  }
+  return undefined;
+}
+
+/**
  * Routes `"METHOD /path"` keys to handlers. Anything else gets 404, or 405 with `Allow` when the
  * path exists for other methods, as HTTP says.
  *

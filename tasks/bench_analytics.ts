@@ -73,7 +73,10 @@ while (Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 const requested = performance.now();
-const response = await fetch(`${analytics.url}/replay?wait=true`, { method: "POST" });
+const response = await fetch(`${analytics.url}/replay?wait=true`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+});
 const answered = performance.now();
 const replay = await response.json();
 if (response.status !== 200 || replay.operational.events_consumed !== count) {

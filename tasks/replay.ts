@@ -18,7 +18,10 @@ if (!before) {
 }
 console.error(`Replaying inventory-events from the beginning through ${url} ...`);
 const started = performance.now();
-const response = await fetch(`${url}/replay?wait=true`, { method: "POST" });
+const response = await fetch(`${url}/replay?wait=true`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+});
 const after = await response.json();
 if (response.status !== 200) {
   console.error(`Replay failed (${response.status}): ${after.error ?? JSON.stringify(after)}`);

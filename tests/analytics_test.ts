@@ -66,7 +66,10 @@ Deno.test("a replay gives metrics identical to the byte", async () => {
       ? second
       : undefined;
   }, { timeoutMs: 30_000 });
-  const response = await fetch(`${analytics}/replay?wait=true`, { method: "POST" });
+  const response = await fetch(`${analytics}/replay?wait=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(response.status, 200);
   const after = await response.json();
   assert.equal(after.status, "done");

@@ -6,7 +6,10 @@ import { analyticsSettled, formatTable } from "./_experiments.ts";
 Deno.test("experiment 4: replaying inventory-events from the beginning gives identical metrics", async () => {
   const before = await analyticsSettled();
   const started = performance.now();
-  const response = await fetch(`${stack.analyticsUrl}/replay?wait=true`, { method: "POST" });
+  const response = await fetch(`${stack.analyticsUrl}/replay?wait=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+  });
   const after = await response.json();
   const seconds = (performance.now() - started) / 1000;
   assert.equal(response.status, 200, JSON.stringify(after));

@@ -1,11 +1,10 @@
 /** HTTP routes of the analytics service. */
 import {
+  adminRefusal,
   createRouter,
   type Handler,
   healthResponse,
-  isLoopback,
   json,
-  localOnly,
 } from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
 import type { ConsumerFigures, Replay } from "./consumer.ts";
@@ -60,7 +59,8 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
       });
     },
     "POST /replay": async (request, info) => {
-      if (!isLoopback(info)) return localOnly();
+      const refusal = adminRefusal(request, info);
+      if (refusal) return refusal;
       const wait = new URL(request.url).searchParams.get("wait") === "true";
       const replay = await analytics.startReplay();
       if (!wait) return json({ replay_id: replay.id, status: "started", replay }, { status: 202 });

@@ -50,16 +50,39 @@ Deno.test("GET /metrics keeps the metrics block apart from operational figures",
   assert.equal(body.operational.replay.id, "r-1");
 });
 
+const replayRequest = (url: string, headers: Record<string, string> = {}) =>
+  new Request(url, { method: "POST", headers: { "content-type": "application/json", ...headers } });
+
+Deno.test("POST /replay refuses what a web page in the operator's browser can send", async () => {
+  const { handle, replays } = setup();
+  const bare = await handle(
+    new Request("http://local/replay", { method: "POST" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(bare.status, 415);
+  const foreign = await handle(
+    replayRequest("http://local/replay", { origin: "http://localhost:8080" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(foreign.status, 403);
+  const sameOrigin = await handle(
+    replayRequest("http://local/replay", { origin: "http://local" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(sameOrigin.status, 202);
+  assert.equal(replays(), 1, "only the same-origin call started a replay");
+});
+
 Deno.test("POST /replay answers 202 with the replay id to loopback callers, 403 to others", async () => {
   const { handle, replays } = setup();
   const local = await handle(
-    new Request("http://local/replay", { method: "POST" }),
+    replayRequest("http://local/replay"),
     from("127.0.0.1"),
   );
   assert.equal(local.status, 202);
   assert.equal((await local.json()).replay_id, "r-1");
   const remote = await handle(
-    new Request("http://local/replay", { method: "POST" }),
+    replayRequest("http://local/replay"),
     from("198.51.100.4"),
   );
   assert.equal(remote.status, 403);
@@ -69,7 +92,7 @@ Deno.test("POST /replay answers 202 with the replay id to loopback callers, 403 
 Deno.test("POST /replay?wait=true answers 200 with the metrics once caught up", async () => {
   const { handle } = setup();
   const response = await handle(
-    new Request("http://local/replay?wait=true", { method: "POST" }),
+    replayRequest("http://local/replay?wait=true"),
     from("::1"),
   );
   assert.equal(response.status, 200);

@@ -1,13 +1,13 @@
 /** HTTP routes of the inventory service. */
 import { z } from "zod";
 import {
+  adminRefusal,
   createRouter,
   type Handler,
   healthResponse,
-  isLoopback,
   json,
-  localOnly,
 } from "@campus/shared/http";
+import { readJsonBody } from "@campus/shared/read_body";
 import type { ConnectionState } from "@campus/shared/kafka";
 import { DelaySeconds } from "./config.ts";
 import type { InventoryMetrics } from "./metrics.ts";
@@ -25,6 +25,8 @@ export interface InventoryHandlerDeps {
 }
 
 const ThrottleRequest = z.strictObject({ seconds: DelaySeconds });
+/** `{"seconds": 0.5}` needs a few bytes; more is not a throttle request. */
+const THROTTLE_BODY_LIMIT_BYTES = 1024;
 
 /** Builds the inventory service's request handler. */
 export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
@@ -48,14 +50,11 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
         headers: { "content-type": deps.metrics.registry.contentType },
       }),
     "POST /admin/throttle": async (request, info) => {
-      if (!isLoopback(info)) return localOnly();
-      let body: unknown;
-      try {
-        body = await request.json();
-      } catch {
-        return json({ error: 'Body must be JSON like {"seconds": 0.5}' }, { status: 400 });
-      }
-      const parsed = ThrottleRequest.safeParse(body);
+      const refusal = adminRefusal(request, info);
+      if (refusal) return refusal;
+      const body = await readJsonBody(request, THROTTLE_BODY_LIMIT_BYTES);
+      if (!body.ok) return body.response;
+      const parsed = ThrottleRequest.safeParse(body.value);
       if (!parsed.success) {
         const message = parsed.error.issues.map((issue) =>
           `${issue.path.join(".") || "body"} ${issue.message}`

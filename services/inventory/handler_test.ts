@@ -21,8 +21,12 @@ const from = (hostname: string): Deno.ServeHandlerInfo =>
     remoteAddr: { transport: "tcp", hostname, port: 40000 },
     completed: Promise.resolve(),
   }) as Deno.ServeHandlerInfo;
-const throttleRequest = (body: unknown) =>
-  new Request("http://local/admin/throttle", { method: "POST", body: JSON.stringify(body) });
+const throttleRequest = (body: unknown, headers: Record<string, string> = {}) =>
+  new Request("http://local/admin/throttle", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 Deno.test("POST /admin/throttle sets the delay for loopback callers", async () => {
   const { handle, throttle } = setup();
@@ -45,6 +49,34 @@ Deno.test("POST /admin/throttle rejects unknown fields and out-of-range delays",
     (await handle(throttleRequest({ seconds: 1, extra: true }), from("::1"))).status,
     400,
   );
+  assert.equal(throttle.seconds, 0);
+});
+
+Deno.test("POST /admin/throttle refuses what a web page in the operator's browser can send", async () => {
+  const { handle, throttle } = setup();
+  // A no-cors form or fetch from a page: a simple content type, which needs no CORS preflight.
+  const simple = await handle(
+    throttleRequest({ seconds: 3600 }, { "content-type": "text/plain;charset=UTF-8" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(simple.status, 415);
+  assert.match((await simple.json()).error, /only Content-Type: application\/json/);
+  const foreign = await handle(
+    throttleRequest({ seconds: 3600 }, { origin: "https://evil.example" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(foreign.status, 403);
+  assert.match((await foreign.json()).error, /other origins \(https:\/\/evil\.example\)/);
+  assert.equal(throttle.seconds, 0, "nothing changed");
+});
+
+Deno.test("POST /admin/throttle refuses a body larger than a throttle request", async () => {
+  const { handle, throttle } = setup();
+  const response = await handle(
+    throttleRequest({ seconds: 1, padding: "x".repeat(5000) }),
+    from("127.0.0.1"),
+  );
+  assert.equal(response.status, 413);
   assert.equal(throttle.seconds, 0);
 });
 

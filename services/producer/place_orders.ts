@@ -18,7 +18,7 @@ import {
   OrderBatchRequest,
   OrderRequest,
 } from "./order_request.ts";
-import { readJsonBody } from "./read_body.ts";
+import { readJsonBody } from "@campus/shared/read_body";
 
 /** Publishes events and resolves with where each landed; throws PublishUnavailableError. */
 export type PublishEvents = (events: OrderPlaced[]) => Promise<Ack[]>;

@@ -3,7 +3,7 @@
  * from Content-Length), and parse errors each get their own status and a message naming the problem.
  * @module
  */
-import { json } from "@campus/shared/http";
+import { json } from "./http.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
