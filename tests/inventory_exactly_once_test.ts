@@ -260,6 +260,32 @@ Deno.test({
       );
       assert.ok([...second.values()].every((events) => events.length === 2));
     });
+
+    await t.step("a throttle of an hour does not hold up a shutdown", async () => {
+      const throttle = await fetch(`${inventory.url}/admin/throttle`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ seconds: 3600 }),
+      });
+      assert.equal(throttle.status, 200, await throttle.text());
+      const before = await ordersOnTopic(kafka);
+      await fillOrders(kafka, { count: 1, items: ["soup"] });
+      await eventually(
+        "the order on the topic",
+        async () => await ordersOnTopic(kafka) > before || undefined,
+      );
+      // Give the consumer time to fetch the order and start its hour-long wait.
+      await eventually("the consumer to report lag on it", async () => {
+        const { total } = await (await fetch(`${inventory.url}/lag`)).json();
+        return total > 0 || undefined;
+      }, { timeoutMs: 15_000 });
+      const stopping = performance.now();
+      inventory.kill("SIGTERM");
+      const status = await inventory.status;
+      const seconds = (performance.now() - stopping) / 1000;
+      assert.ok(seconds < 5, `the service took ${seconds.toFixed(1)} s to stop`);
+      assert.equal(status.code, 0, inventory.log.toString());
+    });
   } catch (error) {
     console.error(`inventory log:\n${inventory.log}`);
     throw error;

@@ -146,6 +146,60 @@ Deno.test({
   );
 });
 
+Deno.test({
+  name:
+    "a throttle longer than the session timeout still decides at its pace; a new value takes effect at once",
+  ignore: !kafkaClientAllowed,
+  sanitizeOps: false,
+}, async () => {
+  const kafka = await testKafka("inventory-slow-throttle-test");
+  const resultsStart = await endOffsets(kafka, INVENTORY_EVENTS);
+  const throttle = (seconds: number) =>
+    fetch(`${inventory}/admin/throttle`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ seconds }),
+    }).then((response) => response.body?.cancel());
+  let ids: string[] = [];
+  const decided = async () => {
+    const found = await decidedOrderIds(kafka, resultsStart);
+    return ids.filter((id) => found.has(id)).length;
+  };
+  // 12 s per order: more than the 10 s session timeout, which once got the member thrown out
+  // of its group before every decision, so that nothing was ever decided.
+  await throttle(12);
+  try {
+    ids = await placeOrders([{ user_id: "slow-1", item: "soup", quantity: 1 }]);
+    const started = performance.now();
+    await eventually(
+      "the first order decided at the throttled pace",
+      async () => await decided() === 1 ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    assert.ok(performance.now() - started > 8_000, "it did wait for the delay");
+    ids.push(
+      ...await placeOrders([
+        { user_id: "slow-2", item: "soup", quantity: 1 },
+        { user_id: "slow-3", item: "soup", quantity: 1 },
+      ]),
+    );
+    // Let the consumer start its 12 s wait on the next order, then lift the throttle.
+    await eventually("the consumer waiting on the next order", async () => {
+      const { total } = await (await fetch(`${inventory}/lag`)).json();
+      return total === 2 ? true : undefined;
+    });
+  } finally {
+    await throttle(0);
+  }
+  const lifted = performance.now();
+  await eventually(
+    "the rest decided once the throttle is lifted",
+    async () => await decided() === 3 ? true : undefined,
+    { timeoutMs: 8_000, intervalMs: 250 },
+  );
+  assert.ok(performance.now() - lifted < 8_000);
+});
+
 Deno.test("POST /admin/throttle rejects a bad delay with a message naming it", async () => {
   const response = await fetch(`${inventory}/admin/throttle`, {
     method: "POST",

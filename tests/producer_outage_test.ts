@@ -1,6 +1,8 @@
 /**
  * Kafka goes away under a running producer: answers turn 503 within the deadline (never a hang,
  * never a 2xx), /ready turns 503, and once Kafka is back the same process accepts orders again.
+ * Both ways a broker goes away: stopped (connections refused) and hung (SIGSTOP: connections stay
+ * open, nothing answers).
  */
 import assert from "node:assert/strict";
 import { TOPICS } from "@campus/shared/topics";
@@ -15,13 +17,42 @@ const order = (index: number) =>
     body: JSON.stringify({ user_id: `outage-${index}`, item: "pizza", quantity: 1 }),
   });
 
+/** The order answers while Kafka is away: all 503 with Retry-After, within the deadline. */
+async function assertUnavailableInTime(first: number): Promise<void> {
+  const started = performance.now();
+  const during = await Promise.all([first, first + 1, first + 2].map(async (index) => {
+    const response = await order(index);
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      body: await response.json(),
+    };
+  }));
+  const elapsed = performance.now() - started;
+  for (const answer of during) {
+    assert.equal(answer.status, 503, JSON.stringify(answer.body));
+    assert.equal(answer.retryAfter, "1");
+    assert.match(answer.body.reason, /^(not_connected|timed_out|send_failed)$/);
+  }
+  assert.ok(
+    elapsed < DEADLINE_MS + 1_500,
+    `answered in ${elapsed.toFixed(0)} ms, deadline ${DEADLINE_MS} ms`,
+  );
+}
+
+async function readyStatus(url: string): Promise<number> {
+  const response = await fetch(`${url}/ready`);
+  await response.body?.cancel();
+  return response.status;
+}
+
 Deno.test({
   name:
-    "with Kafka stopped the producer answers 503 within its deadline and recovers without a restart",
+    "with Kafka stopped or hung the producer answers 503 within its deadline and recovers without a restart",
   ignore: !canStartProcesses || !kafkaClientAllowed,
   sanitizeOps: false,
   sanitizeResources: false,
-}, async () => {
+}, async (t) => {
   // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
   const [{ createKafka, ensureTopics }, { createLogger }, { startOwnBroker, startOwnService }] =
     await Promise.all([
@@ -47,45 +78,48 @@ Deno.test({
     },
     url: "http://127.0.0.1:15101",
   });
-  try {
-    await eventually(
-      "the producer to be ready",
-      async () => (await fetch(`${producer.url}/ready`)).status === 200 || undefined,
-    );
-    assert.equal((await order(0)).status, 202);
-
-    await broker.stop();
-    const started = performance.now();
-    const during = await Promise.all([1, 2, 3].map(async (index) => {
+  const acceptedAgain = (index: number) =>
+    eventually("orders to be accepted again", async () => {
       const response = await order(index);
-      return {
-        status: response.status,
-        retryAfter: response.headers.get("retry-after"),
-        body: await response.json(),
-      };
-    }));
-    const elapsed = performance.now() - started;
-    for (const answer of during) {
-      assert.equal(answer.status, 503, JSON.stringify(answer.body));
-      assert.equal(answer.retryAfter, "1");
-    }
-    assert.ok(
-      elapsed < DEADLINE_MS + 1_500,
-      `answered in ${elapsed.toFixed(0)} ms, deadline ${DEADLINE_MS} ms`,
-    );
-    await eventually("GET /ready to answer 503", async () => {
-      const response = await fetch(`${producer.url}/ready`);
-      await response.body?.cancel();
-      return response.status === 503 || undefined;
-    });
-
-    await broker.start();
-    await eventually("orders to be accepted again", async () => {
-      const response = await order(4);
       await response.body?.cancel();
       return response.status === 202 || undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
-    assert.equal((await fetch(`${producer.url}/ready`)).status, 200);
+  try {
+    await eventually(
+      "the producer to be ready",
+      async () => await readyStatus(producer.url) === 200 || undefined,
+    );
+    assert.equal((await order(0)).status, 202);
+
+    await t.step("stopped: 503 in time, /ready 503, 202 again once it is back", async () => {
+      await broker.stop();
+      await assertUnavailableInTime(1);
+      await eventually(
+        "GET /ready to answer 503",
+        async () => await readyStatus(producer.url) === 503 || undefined,
+      );
+      await broker.start();
+      await acceptedAgain(4);
+      assert.equal(await readyStatus(producer.url), 200);
+    });
+
+    await t.step("hung (SIGSTOP): 503 in time, /ready 503, 202 again after SIGCONT", async () => {
+      broker.signal("SIGSTOP");
+      try {
+        await assertUnavailableInTime(10);
+        await eventually(
+          "GET /ready to answer 503",
+          async () => await readyStatus(producer.url) === 503 || undefined,
+          { timeoutMs: 5_000 },
+        );
+        // Still within the deadline while the broker stays hung: no request waits longer.
+        await assertUnavailableInTime(20);
+      } finally {
+        broker.signal("SIGCONT");
+      }
+      await acceptedAgain(30);
+      assert.equal(await readyStatus(producer.url), 200);
+    });
   } catch (error) {
     console.error(`producer log:\n${producer.log}\nbroker log:\n${broker.log}`);
     throw error;

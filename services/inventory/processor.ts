@@ -17,11 +17,13 @@ import {
   type Producer,
 } from "kafkajs";
 import type { Logger } from "@campus/shared/log";
+import { sleep } from "@campus/shared/timing";
 import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { type ChunkEntry, chunkRecords } from "./records.ts";
 import { type ConsumedMessage, decideMessage, type Outcome } from "./decide.ts";
 import { type PartitionState, restorePartitions } from "./restore.ts";
 import type { Stock } from "./stock.ts";
+import { waitProcessingDelay } from "./throttle.ts";
 
 /**
  * Bounds of one transaction. Large, since each commit costs several round trips, but a chunk's
@@ -173,7 +175,7 @@ export class InventoryProcessor {
           error,
           retry_in_ms: delayMs,
         });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await sleep(delayMs);
         delayMs = Math.min(delayMs * 2, 5_000);
       }
     }
@@ -269,13 +271,15 @@ export class InventoryProcessor {
       index < messages.length && entries.length < MAX_CHUNK_MESSAGES;
       index++
     ) {
-      const delaySeconds = this.options.delaySeconds();
-      if (delaySeconds > 0) {
+      if (this.options.delaySeconds() > 0) {
         if (entries.length > 0 && performance.now() - startedAt >= MAX_CHUNK_MS) break;
-        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
-        // A slow chunk must not get this member thrown out of the group.
-        await context.heartbeat();
-        if (!context.isRunning() || context.isStale()) break;
+        // In slices with heartbeats: a slow chunk must not get this member out of the group.
+        const waited = await waitProcessingDelay({
+          delaySeconds: this.options.delaySeconds,
+          heartbeat: context.heartbeat,
+          shouldStop: () => this.#stopping || !context.isRunning() || context.isStale(),
+        });
+        if (!waited) break;
       }
       const kafkaMessage = messages[index]!;
       outputBytes += (kafkaMessage.value?.length ?? 0) + RESULT_OVERHEAD_BYTES;

@@ -338,6 +338,9 @@ function sendFailure(error: unknown): PublishUnavailableError {
   const text = error instanceof Error ? error.message : String(error);
   // kafkajs reports a broker's error code as `type` on its protocol errors.
   const type = (error as { type?: unknown } | null)?.type;
+  if (error instanceof Error && error.name === "SendTimeoutError") {
+    return new PublishUnavailableError(text, "timed_out", true, { cause: error });
+  }
   if (type === "MESSAGE_TOO_LARGE") {
     return new PublishUnavailableError(
       `Kafka refused the request as too large: ${text}`,

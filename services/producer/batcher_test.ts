@@ -301,3 +301,20 @@ Deno.test("messageBytes() counts UTF-8 bytes of key and value plus framing", () 
   const framing = messageBytes({ key: "", value: "", partition: 0 });
   assert.equal(messageBytes({ key: "ab", value: "é€\u{1F355}", partition: 0 }), framing + 2 + 9);
 });
+
+Deno.test("a produce request abandoned at its deadline fails as timed_out, may have been written", async () => {
+  const kafka = fakeKafka();
+  const batcher = new ProduceBatcher(kafka.send, options);
+  const published = batcher.publish([message("a")]);
+  await tick();
+  const timeout = new Error("Kafka did not answer the produce request within 1000 ms");
+  timeout.name = "SendTimeoutError";
+  kafka.requests[0]?.fail(timeout);
+  await assert.rejects(published, (error: unknown) => {
+    assert.ok(error instanceof PublishUnavailableError);
+    assert.equal(error.reason, "timed_out");
+    assert.equal(error.mayHaveBeenWritten, true);
+    return true;
+  });
+  await batcher.close();
+});

@@ -19,6 +19,17 @@ export interface KafkaSenderOptions {
   topic: string;
   partitions: number;
   logger: Logger;
+  /**
+   * A send not acknowledged by then is abandoned and the session replaced, as after a failure.
+   * A hung broker (stopped, not gone) keeps connections open and answers nothing; kafkajs would
+   * wait out its request timeout and retries, minutes, with every later order queued behind.
+   */
+  sendTimeoutMs: number;
+}
+
+/** Kafka did not answer a produce request in time; it may still write it. */
+export class SendTimeoutError extends Error {
+  override name = "SendTimeoutError";
 }
 
 /** Sends batches to one topic and knows whether Kafka is taking them. */
@@ -71,24 +82,40 @@ export class KafkaSender implements Connection {
   send = async (messages: OutgoingMessage[]): Promise<PartitionAck[]> => {
     if (!this.#ready) throw new Error("Not connected to Kafka");
     const producer = this.#producer;
+    const sending = producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: messages.map((message): Message => ({
+        key: message.key,
+        value: message.value,
+        partition: message.partition,
+        headers: message.headers,
+      })),
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new SendTimeoutError(
+              `Kafka did not answer the produce request within ${this.options.sendTimeoutMs} ms`,
+            ),
+          ),
+        this.options.sendTimeoutMs,
+      );
+    });
     try {
-      const metadata = await producer.send({
-        topic: this.options.topic,
-        acks: -1,
-        messages: messages.map((message): Message => ({
-          key: message.key,
-          value: message.value,
-          partition: message.partition,
-          headers: message.headers,
-        })),
-      });
+      const metadata = await Promise.race([sending, timedOut]);
       return metadata.map((entry) => ({
         partition: entry.partition,
         baseOffset: entry.baseOffset ?? "-1",
       }));
     } catch (error) {
+      sending.catch(() => {}); // abandoned after a timeout: it settles later, nobody waits
       if (producer === this.#producer) this.#replaceProducer(error);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -120,7 +147,8 @@ export class KafkaSender implements Connection {
     this.#replacing = (async () => {
       const old = this.#producer;
       this.#producer = this.#newProducer();
-      await old.disconnect().catch(() => {});
+      // Not awaited: against a hung broker even closing may take until its timeouts.
+      old.disconnect().catch(() => {});
       if (
         await connectWithRetry(() => this.#producer.connect(), {
           logger,

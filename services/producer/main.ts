@@ -23,6 +23,7 @@ const sender = new KafkaSender({
   topic: ORDER_EVENTS,
   partitions: EVENT_PARTITIONS,
   logger,
+  sendTimeoutMs: config.PRODUCE_TIMEOUT_MS,
 });
 // Sampled at scrape time, when the batcher below exists.
 const metrics = createProducerMetrics({

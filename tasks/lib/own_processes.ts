@@ -15,6 +15,8 @@ export interface OwnBroker extends AsyncDisposable {
   readonly log: RecentLines;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Sends `signal` to the broker's JVM, e.g. SIGSTOP to make it hang without refusing. */
+  signal(signal: Deno.Signal): void;
 }
 
 /** Starts a single-node broker on `port` (controller on `port + 1`) with a fresh data directory. */
@@ -49,6 +51,10 @@ export async function startOwnBroker(port: number): Promise<OwnBroker> {
     },
     async start() {
       running ??= await startBroker(options);
+    },
+    signal(signal) {
+      if (!running) throw new Error("The broker is not running");
+      Deno.kill(running.child.pid, signal);
     },
     async [Symbol.asyncDispose]() {
       await running?.stop();
