@@ -39,10 +39,12 @@ export function listenForStop(options: StopListenerOptions): StopListener {
   let lastAt: number | undefined;
   const request = (reason: string) => {
     const at = now();
-    const previous = lastAt;
+    // An echo does not move the window: presses closer together than it still force in time.
+    if (lastAt !== undefined && at - lastAt < repeatWithinMs) return;
+    const first = lastAt === undefined;
     lastAt = at;
-    if (previous === undefined) options.onStop(reason);
-    else if (at - previous >= repeatWithinMs) options.onForce?.(reason);
+    if (first) options.onStop(reason);
+    else options.onForce?.(reason);
   };
   const listeners = STOP_SIGNALS.map((signal) => {
     const listener = () => request(signal);

@@ -37,3 +37,12 @@ Deno.test("listenForStop() forces on a second request a second later, and on eac
   at(4_000, "SIGTERM");
   assert.deepEqual(calls, ["stop SIGINT", "force SIGINT", "force SIGTERM"]);
 });
+
+Deno.test("listenForStop() forces when presses keep coming less than the window apart", () => {
+  const { calls, listener, at } = recorder();
+  using _ = listener;
+  at(0, "SIGINT");
+  at(600, "SIGINT");
+  at(1_200, "SIGINT");
+  assert.deepEqual(calls, ["stop SIGINT", "force SIGINT"]);
+});

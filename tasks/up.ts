@@ -137,8 +137,9 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     graceMs: BROKER_GRACE_MS,
     log: (line) => print("kafka", line),
     signal: run.stopping,
+    // Owned from the moment it exists: a second Ctrl-C while it starts must reach it too.
+    onSpawn: (child) => run.started.push({ name: "kafka", child }),
   });
-  run.started.push({ name: "kafka", child: broker.child });
   broker.child.status.then((status) => {
     if (unexpected(run)) {
       say(`Kafka exited unexpectedly (code ${status.code}); services will retry.`);
@@ -154,12 +155,12 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
 async function createTopics(brokers: string[], stopping: AbortSignal): Promise<void> {
   const logger = createLogger({ service: "up", level: "error", write: say });
   const admin = createKafka({ clientId: "up", brokers, logger }).admin();
-  await raceAbort(admin.connect(), stopping);
   try {
+    await raceAbort(admin.connect(), stopping);
     const created = await raceAbort(ensureTopics(admin, TOPICS), stopping);
     say(created.length > 0 ? `Created topics: ${created.join(", ")}` : "Topics already exist.");
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => {});
   }
 }
 
@@ -233,12 +234,25 @@ function printBanner(
   for (const line of lines) say(line);
 }
 
-/** Stops what was started, newest first: the services, then the broker. */
-async function stopAll(started: Started[]): Promise<void> {
+/**
+ * Stops what was started, newest first: the services, then the broker. Returns the names of those
+ * that did not stop within their grace period and had to be killed.
+ */
+async function stopAll(started: Started[]): Promise<string[]> {
+  const killed: string[] = [];
   for (const { name, child } of started.toReversed()) {
-    const status = await child.stop();
-    say(`${name} stopped (${status.signal ? `signal ${status.signal}` : `code ${status.code}`}).`);
+    try {
+      const status = await child.stop();
+      if (status.signal === "SIGKILL") killed.push(name);
+      say(
+        `${name} stopped (${status.signal ? `signal ${status.signal}` : `code ${status.code}`}).`,
+      );
+    } catch (error) {
+      killed.push(name);
+      say(`Cannot stop ${name}: ${error instanceof Error ? error.message : error}`);
+    }
   }
+  return killed;
 }
 
 async function main(): Promise<number> {
@@ -283,6 +297,7 @@ async function main(): Promise<number> {
     const kafka = await startKafka(run);
     stopping.signal.throwIfAborted();
     await createTopics(kafka.brokers, stopping.signal);
+    stopping.signal.throwIfAborted();
     const services = startServices(run, kafka.brokers);
     await waitUntilReady(run, services);
     printBanner(startedAt, services, kafka.description);
@@ -300,7 +315,11 @@ async function main(): Promise<number> {
     }
   } finally {
     run.shuttingDown = true;
-    await stopAll(run.started);
+    const killed = await stopAll(run.started);
+    if (killed.length > 0 && !forced) {
+      say(`Killed after their grace period: ${killed.join(", ")}.`);
+      exitCode = 1;
+    }
   }
   if (forced) return 130;
   if (exitCode === 0) say("All stopped.");

@@ -25,6 +25,8 @@ export interface BrokerOptions {
   graceMs?: number;
   /** Aborts the start: the broker is stopped and the start rejects. */
   signal?: AbortSignal;
+  /** Called as soon as the JVM is spawned, before it is ready, so a supervisor can own it. */
+  onSpawn?: (child: Child) => void;
 }
 
 /** A broker process that answers metadata requests. */
@@ -113,6 +115,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   await Deno.writeTextFile(paths.log4j, LOG4J2_PROPERTIES);
   await formatStorageOnce(options, paths);
 
+  options.signal?.throwIfAborted();
   const recent = new RecentLines(40);
   // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops the
   // services first and the broker last; the lifeline stops it if the supervisor dies.
@@ -124,6 +127,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
     graceMs: options.graceMs ?? 30_000,
   });
+  options.onSpawn?.(child);
   const bootstrap = `127.0.0.1:${options.port}`;
   const exitedEarly = child.status.then((result) => {
     throw new Error(`Kafka exited during start-up (code ${result.code}):\n${recent}`);

@@ -22,6 +22,8 @@ export interface InstallOptions {
   java: string;
   /** Progress and problems, one line at a time. */
   log: (line: string) => void;
+  /** Aborting stops Maven (the install then rejects). */
+  signal?: AbortSignal;
 }
 
 /** Reads the Kafka version the pom pins. */
@@ -102,7 +104,12 @@ export async function installKafka(options: InstallOptions): Promise<KafkaInstal
     },
     graceMs: 5_000,
   });
-  const status = await maven.status;
+  const stopMaven = () => void maven.stop();
+  options.signal?.addEventListener("abort", stopMaven, { once: true });
+  const status = await maven.status.finally(() =>
+    options.signal?.removeEventListener("abort", stopMaven)
+  );
+  options.signal?.throwIfAborted();
   if (!status.success) {
     throw new Error(`Maven could not fetch Kafka ${version} (exit ${status.code}):\n${recent}`);
   }

@@ -13,16 +13,16 @@ import { forEachLine } from "./lines.ts";
 
 /**
  * The lifeline, as `sh -c LIFELINE lifeline GRACE_SECONDS COMMAND [ARGS...]`. The watcher is a
- * background subshell that holds the pipe (fd 3); the shell then becomes COMMAND (`exec`), so the
- * pid the supervisor knows is COMMAND's and so is the exit status. `$$` in the subshell is that
- * pid. The watcher ignores the signals it sends its own group, and sweeps the group with SIGKILL
+ * background subshell that holds the pipe (fd 3), forked twice so that it is no child of COMMAND
+ * (whose children some callers inspect); the shell then becomes COMMAND (`exec`), so the pid the
+ * supervisor knows is COMMAND's and so is the exit status. `$$` in the subshell is that pid. The watcher ignores the signals it sends its own group, and sweeps the group with SIGKILL
  * once COMMAND is gone or the grace period is over, so nothing COMMAND started is left behind. It
  * holds none of COMMAND's output pipes, so their end of file tells when COMMAND is done.
  */
 const LIFELINE = `
 grace_ticks=$(( $1 * 5 )); shift
 exec 3<&0
-(
+( (
   trap '' INT TERM HUP
   while read -r _ <&3; do :; done
   kill -TERM 0 2>/dev/null
@@ -30,7 +30,7 @@ exec 3<&0
     sleep 0.2; grace_ticks=$(( grace_ticks - 1 ))
   done
   kill -KILL 0
-) >/dev/null 2>&1 &
+) >/dev/null 2>&1 & )
 exec 3<&-
 exec "$@" </dev/null
 `;
@@ -72,9 +72,16 @@ export function signalGroup(pgid: number, signal: Deno.Signal): boolean {
   }
 }
 
+/** Longest grace period, so the shell's arithmetic always sees a small whole number. */
+const MAX_GRACE_SECONDS = 3_600;
+/** After a SIGKILL, how long to wait for the output to end (a stray could hold the pipes). */
+const DRAIN_AFTER_KILL_MS = 5_000;
+
 /** Starts `command` behind a lifeline, in its own process group. */
 export function spawnChild(command: string, options: ChildOptions): Child {
-  const graceSeconds = Math.max(1, Math.ceil(options.graceMs / 1000));
+  const graceSeconds = Number.isFinite(options.graceMs)
+    ? Math.min(MAX_GRACE_SECONDS, Math.max(1, Math.ceil(options.graceMs / 1000)))
+    : MAX_GRACE_SECONDS;
   const process = new Deno.Command("sh", {
     args: ["-c", LIFELINE, "lifeline", String(graceSeconds), command, ...(options.args ?? [])],
     env: options.env,
@@ -89,34 +96,45 @@ export function spawnChild(command: string, options: ChildOptions): Child {
     forEachLine(process.stdout, onLine),
     forEachLine(process.stderr, onLine),
   ]);
-  const status = process.status.then(async (result) => {
+  output.catch(() => {}); // a failing onLine must not become an unhandled rejection
+  // Once the child is reaped its group id may be reused: never signal it after that.
+  let exited = false;
+  const exitStatus = process.status.then(async (result) => {
+    exited = true;
     // The child is gone: cutting the lifeline makes the watcher sweep whatever it left behind
-    // (which may still hold the output pipes), then the output ends.
+    // (which may still hold the output pipes).
     await lifeline.close().catch(() => {});
-    await output;
     return result;
   });
+  const status = exitStatus.then(async (result) => {
+    await output.catch(() => {});
+    return result;
+  });
+  const signal = (name: Deno.Signal) => !exited && signalGroup(process.pid, name);
 
-  async function stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
-    if (!signalGroup(process.pid, signal)) return await status;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) =>
-      timer = setTimeout(() => resolve("timeout"), options.graceMs)
-    );
-    const result = await Promise.race([status, timedOut]);
-    clearTimeout(timer);
-    if (result !== "timeout") return result;
-    signalGroup(process.pid, "SIGKILL");
-    return await status;
+  async function stop(name: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    if (!signal(name)) return await status;
+    const result = await Promise.race([status, delay(options.graceMs)]);
+    if (result !== undefined) return result;
+    signal("SIGKILL");
+    const killed = await exitStatus;
+    return await Promise.race([status, delay(DRAIN_AFTER_KILL_MS).then(() => killed)]);
   }
 
   return {
     pid: process.pid,
     status,
     stop,
-    kill: (signal = "SIGKILL") => void signalGroup(process.pid, signal),
+    kill: (name = "SIGKILL") => void signal(name),
     async [Symbol.asyncDispose]() {
       await stop();
     },
   };
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    Deno.unrefTimer(timer);
+  });
 }
