@@ -5,7 +5,7 @@
  */
 import { formatTable, percentile } from "../tasks/load/stats.ts";
 import { progressBar } from "../tasks/load/stats.ts";
-import { eventually, stack } from "./_support.ts";
+import { eventually, GiveUp, stack } from "./_support.ts";
 
 export { formatTable, percentile, progressBar };
 
@@ -114,7 +114,7 @@ export async function analyticsReaches(
   return await eventually(`analytics to count ${expected} orders`, async () => {
     last = await analyticsNow();
     if (last.metrics.total_orders > expected) {
-      throw new Error(
+      throw new GiveUp(
         `analytics counted ${last.metrics.total_orders} orders, more than the ${expected} expected`,
       );
     }

@@ -5,6 +5,7 @@
  * against `deno task up`; with env access, PRODUCER_URL and friends point elsewhere.
  * @module
  */
+import { AssertionError } from "node:assert/strict";
 import type { Admin, Kafka } from "kafkajs";
 import { setting } from "../tasks/lib/setting.ts";
 
@@ -62,8 +63,18 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /**
+ * Thrown by a probe of {@linkcode eventually} when waiting longer cannot help (analytics counted
+ * too many orders): it fails the wait at once instead of being retried until the deadline.
+ */
+export class GiveUp extends Error {
+  override name = "GiveUp";
+}
+
+/**
  * Polls `probe` until it returns something other than `undefined`, or fails after `timeoutMs`
  * with `what` and the last value seen: integration tests wait on conditions, never on sleeps.
+ * Errors the probe throws are retried (a service still starting), except {@linkcode GiveUp} and
+ * failed assertions, which end the wait at once.
  */
 export async function eventually<T>(
   what: string,
@@ -77,6 +88,7 @@ export async function eventually<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp || error instanceof AssertionError) throw error;
       lastError = error;
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));

@@ -94,7 +94,15 @@ Deno.test({
     return [...before, ...after].every((id) => ids.has(id)) ? ids : undefined;
   });
   assert.ok(decided.has(before[0]!) && decided.has(after[0]!));
-  assert.equal((await fetch(`${inventory}/health`)).status, 200, "the consumer did not crash");
+  // /health answers 200 as long as the process runs, crashed consumer or not; /ready answers 200
+  // only while the consumer is in its group with its stock restored, and an order placed now
+  // must still be decided.
+  assert.equal((await fetch(`${inventory}/ready`)).status, 200, "the consumer is still running");
+  const later = await placeOrders([{ user_id: "dlq-later", item: "pizza", quantity: 1 }]);
+  await eventually(
+    "an order placed after the poison to be decided",
+    async () => (await decidedOrderIds(kafka, resultsStart)).has(later[0]!) || undefined,
+  );
 });
 
 Deno.test({

@@ -4,7 +4,15 @@ import type { Admin, Kafka } from "kafkajs";
 import { ORDER_EVENTS } from "@campus/shared/topics";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { BAD_REQUESTS, toRequest } from "../services/producer/testdata/bad_requests.ts";
-import { connectedAdmin, eventually, kafkaClientAllowed, stack, testKafka } from "./_support.ts";
+import {
+  connectedAdmin,
+  endOffsets as topicEndOffsets,
+  eventually,
+  kafkaClientAllowed,
+  readToEnd,
+  stack,
+  testKafka,
+} from "./_support.ts";
 
 const url = stack.producerUrl;
 
@@ -152,13 +160,25 @@ Deno.test({
   }
 });
 
-Deno.test("the same Idempotency-Key twice yields the same order_id", async () => {
+Deno.test({
+  name: "the same Idempotency-Key twice yields the same order_id and one event on the topic",
+  ignore: !kafkaClientAllowed,
+  sanitizeOps: false,
+}, async () => {
+  const kafka = await testKafka("producer-idempotency-test");
+  const start = await topicEndOffsets(kafka, ORDER_EVENTS);
   const key = crypto.randomUUID();
   const order = { user_id: "idempotent-student", item: "pizza", quantity: 2 };
   const first = await (await postOrder(order, { "idempotency-key": key })).json();
   const second = await (await postOrder(order, { "idempotency-key": key })).json();
   assert.match(first.order_id, /^[0-9a-f-]{36}$/);
-  assert.equal(second.order_id, first.order_id);
+  assert.deepEqual(second, first, "the retry gets the first answer");
+  // The same id alone proves nothing (it is derived from user and key); the retry must not have
+  // published the order again.
+  const events = (await readToEnd(kafka, ORDER_EVENTS, { from: start }))
+    .map((record) => OrderPlaced.parse(JSON.parse(record.value ?? "")))
+    .filter((event) => event.order_id === first.order_id);
+  assert.equal(events.length, 1, "the order is on the topic once");
 });
 
 Deno.test("POST /orders/batch accepts all 50 orders and answers 50 distinct order_ids", async () => {

@@ -139,8 +139,14 @@ Deno.test("an Idempotency-Key derives the order_id: a fresh process gives the sa
   const otherUser = await (await setup().handle(
     post("/order", { ...pizza, user_id: "student-2" }, { "idempotency-key": "k-1" }),
   )).json();
+  const otherOrder = await (await setup().handle(
+    post("/order", { ...pizza, quantity: pizza.quantity + 1 }, { "idempotency-key": "k-1" }),
+  )).json();
   assert.equal(again.order_id, first.order_id);
   assert.notEqual(otherUser.order_id, first.order_id);
+  // A process that forgot the key cannot answer 422; the other order must then be a new order,
+  // never one that consumers would drop as a repeat of the first.
+  assert.notEqual(otherOrder.order_id, first.order_id);
   assert.match(
     first.order_id,
     /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,

@@ -37,11 +37,24 @@ export async function uuidV5(namespace: string, name: string): Promise<string> {
   return formatUuid(hash);
 }
 
+/** What identifies an order's content, as a stable string. */
+function fingerprintOf(order: { user_id: string; item: string; quantity: number }): string {
+  return JSON.stringify([order.user_id, order.item, order.quantity]);
+}
+
 /**
- * The order id for a key. Scoped by user, so two users who happen to pick the same key get
- * different orders; `index` tells the orders of one batch request apart.
+ * The order id for a key and an order. It depends on the user, the key and the order itself, so
+ * it holds whether or not the service still remembers the key: a retry of the same order always
+ * names the same order (consumers drop the repeat), and a key reused for a different order, once
+ * forgotten, names a new order instead of passing for the first one. Scoped by user, so two users
+ * who happen to pick the same key get different orders; `index` tells the orders of one batch
+ * request apart.
  */
-export function orderIdForKey(userId: string, key: string, index?: number): Promise<string> {
-  const name = index === undefined ? `${userId}\n${key}` : `${userId}\n${key}\n${index}`;
-  return uuidV5(ORDER_ID_NAMESPACE, name);
+export function orderIdForKey(
+  order: { user_id: string; item: string; quantity: number },
+  key: string,
+  index?: number,
+): Promise<string> {
+  const place = index === undefined ? "order" : `batch ${index}`;
+  return uuidV5(ORDER_ID_NAMESPACE, `${key}\n${place}\n${fingerprintOf(order)}`);
 }

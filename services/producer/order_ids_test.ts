@@ -9,13 +9,21 @@ Deno.test("uuidV5() matches the RFC 9562 example for the DNS namespace", async (
   );
 });
 
-Deno.test("orderIdForKey() is the same for the same user and key, different otherwise", async () => {
-  const id = await orderIdForKey("u1", "key");
-  assert.equal(await orderIdForKey("u1", "key"), id);
-  assert.notEqual(await orderIdForKey("u2", "key"), id);
-  assert.notEqual(await orderIdForKey("u1", "key2"), id);
-  assert.notEqual(await orderIdForKey("u1", "key", 0), id);
-  assert.notEqual(await orderIdForKey("u1", "key", 0), await orderIdForKey("u1", "key", 1));
+Deno.test("orderIdForKey() is the same for the same user, key and order, different otherwise", async () => {
+  const order = { user_id: "u1", item: "pizza", quantity: 1 };
+  const id = await orderIdForKey(order, "key");
+  assert.equal(await orderIdForKey({ ...order }, "key"), id);
+  assert.notEqual(await orderIdForKey({ ...order, user_id: "u2" }, "key"), id);
+  assert.notEqual(await orderIdForKey(order, "key2"), id);
+  assert.notEqual(await orderIdForKey(order, "key", 0), id);
+  assert.notEqual(await orderIdForKey(order, "key", 0), await orderIdForKey(order, "key", 1));
+});
+
+Deno.test("orderIdForKey() gives a key reused for a different order a different id", async () => {
+  const order = { user_id: "u1", item: "pizza", quantity: 1 };
+  const id = await orderIdForKey(order, "key");
+  assert.notEqual(await orderIdForKey({ ...order, quantity: 2 }, "key"), id);
+  assert.notEqual(await orderIdForKey({ ...order, item: "soup" }, "key"), id);
 });
 
 Deno.test("IDEMPOTENCY_KEY accepts UUIDs and rejects spaces, control characters and overlong keys", () => {

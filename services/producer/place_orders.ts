@@ -144,7 +144,7 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
         key === null ? null : `${order.user_id}\n${key}`,
         JSON.stringify(order),
         async () => {
-          const orderId = key === null ? deps.newId() : await orderIdForKey(order.user_id, key);
+          const orderId = key === null ? deps.newId() : await orderIdForKey(order, key);
           const placed = event(orderId, order, deps.now().toISOString());
           const [ack] = await deps.publish([placed]);
           deps.onAccepted?.(1);
@@ -168,12 +168,15 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
       if ("response" in idempotency) return idempotency.response;
       const { orders } = parsed.data;
       const { key } = idempotency;
-      return answer(key === null ? null : `batch\n${key}`, JSON.stringify(orders), async () => {
+      // Remembered per key and the batch's users, as a single order's key is per user.
+      const users = [...new Set(orders.map((order) => order.user_id))].sort().join("\n");
+      const remembered = key === null ? null : `batch\n${key}\n${users}`;
+      return answer(remembered, JSON.stringify(orders), async () => {
         const occurredAt = deps.now().toISOString();
         const events = await Promise.all(
           orders.map(async (order, index) =>
             event(
-              key === null ? deps.newId() : await orderIdForKey(order.user_id, key, index),
+              key === null ? deps.newId() : await orderIdForKey(order, key, index),
               order,
               occurredAt,
             )
