@@ -16,12 +16,14 @@ import {
   INVENTORY_EVENTS,
   INVENTORY_GROUP,
   ORDER_EVENTS,
+  ORDER_EVENTS_DLQ,
   TOPICS,
 } from "@campus/shared/topics";
 import type { OwnService } from "../tasks/lib/own_processes.ts";
 import {
   canStartProcesses,
   connectedAdmin,
+  endOffsets,
   eventually,
   kafkaClientAllowed,
   readToEnd,
@@ -260,6 +262,70 @@ Deno.test({
       );
       assert.ok([...second.values()].every((events) => events.length === 2));
     });
+
+    await t.step(
+      "fenced by a newer producer on every partition, it restarts and decides on",
+      async () => {
+        // What a new owner of the partitions does to this instance's transactional producers.
+        for (let partition = 0; partition < EVENT_PARTITIONS; partition++) {
+          const fencer = kafka.producer({
+            transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
+            idempotent: true,
+            maxInFlightRequests: 1,
+          });
+          await fencer.connect();
+          await (await fencer.transaction()).abort();
+          await fencer.disconnect();
+        }
+        const before = await decidedSoFar(kafka);
+        await fillOrders(kafka, { count: 30, items: ["pizza", "soup", "salad"] });
+        await eventually(
+          "every order after the fencing decided",
+          async () => await decidedSoFar(kafka) >= before + 30 || undefined,
+          {
+            timeoutMs: 60_000,
+            intervalMs: 250,
+          },
+        );
+        await eventually("GET /ready to answer 200 again", async () => {
+          const response = await fetch(`${inventory.url}/ready`);
+          await response.body?.cancel();
+          return response.status === 200 || undefined;
+        });
+        assert.match(inventory.log.toString(), /inventory consumer restarted/);
+      },
+    );
+
+    await t.step(
+      "a message with thousands of bad fields is dead-lettered, not retried forever",
+      async () => {
+        const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+        const fields = Object.fromEntries(
+          Array.from({ length: 40_000 }, (_, index) => [`field_${index}`, index]),
+        );
+        const poison = JSON.stringify({ event_type: "OrderPlaced", ...fields });
+        assert.ok(poison.length > 600_000, String(poison.length));
+        const dlqStart = await endOffsets(kafka, ORDER_EVENTS_DLQ);
+        const before = await decidedSoFar(kafka);
+        await producer.send({
+          topic: ORDER_EVENTS,
+          acks: -1,
+          messages: [{ key: "soup", value: poison, partition: partitionFor("soup") }],
+        });
+        await fillOrders(kafka, { count: 1, items: ["soup"] });
+        // Both on one partition: its committed offset passes the order only past the poison.
+        await eventually(
+          "the order behind the poison decided",
+          async () => await decidedSoFar(kafka) >= before + 2 || undefined,
+          { timeoutMs: 30_000 },
+        );
+        const [dead] = await readToEnd(kafka, ORDER_EVENTS_DLQ, { from: dlqStart });
+        assert.equal(dead?.value, poison, "the original bytes are kept");
+        assert.equal(dead?.headers["dlq.reason"], "schema_mismatch");
+        assert.ok((dead?.headers["dlq.detail"] ?? "").length <= 1_000);
+        assert.match(dead?.headers["dlq.detail"] ?? "", /more characters\)$/);
+      },
+    );
 
     await t.step("a throttle of an hour does not hold up a shutdown", async () => {
       const throttle = await fetch(`${inventory.url}/admin/throttle`, {

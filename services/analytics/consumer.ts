@@ -14,6 +14,8 @@ import {
   Partitioners,
   type Producer,
 } from "kafkajs";
+import { deadLetterHeaders } from "@campus/shared/dead_letter";
+import { Restarter } from "@campus/shared/restarter";
 import { decodeEvent } from "@campus/shared/events/codec";
 import { SCHEMA_BY_TOPIC } from "@campus/shared/events/by_topic";
 import type { Logger } from "@campus/shared/log";
@@ -60,9 +62,22 @@ export class AnalyticsConsumer {
   #switching: Promise<Replay> | undefined;
   #joined = false;
 
+  #stopSignal = new AbortController();
+  #restarter: Restarter;
+
   constructor(readonly options: AnalyticsConsumerOptions) {
     // Dead letters are written at least once (acks=all); no idempotence needed, so no producer id.
     this.#dlq = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.#restarter = new Restarter({
+      what: "analytics consumer",
+      logger: options.logger,
+      signal: this.#stopSignal.signal,
+      restart: async () => {
+        await this.#consumer?.disconnect().catch(() => {});
+        if (this.#stopSignal.signal.aborted) return;
+        await this.#runConsumer();
+      },
+    });
   }
 
   /** In the group and consuming. */
@@ -119,6 +134,8 @@ export class AnalyticsConsumer {
 
   /** Leaves the group. */
   async stop(): Promise<void> {
+    this.#stopSignal.abort();
+    await this.#restarter.settled();
     await this.#consumer?.disconnect();
     await this.#dlq.disconnect();
   }
@@ -156,16 +173,33 @@ export class AnalyticsConsumer {
       target_events: this.#replay.target_events,
     });
 
+    await this.#runConsumer();
+    return this.replay()!;
+  }
+
+  /** A new member of the group, consuming from the group's committed offsets. */
+  async #runConsumer(): Promise<void> {
+    const { logger } = this.options;
     const consumer = this.options.kafka.consumer({
       groupId: ANALYTICS_GROUP,
       readUncommitted: false,
       maxWaitTimeInMs: 250,
       maxBytesPerPartition: 512 * 1024,
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => this.#joined = true);
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.#joined = true;
+      this.#restarter.healthy();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.#joined = false;
-      logger.error("consumer crashed", { error: payload.error, restarting: payload.restart });
+      // kafkajs restarts by itself only after retriable errors; after any other this consumer
+      // would stay stopped. Restarted, it resumes from the committed offsets; events read twice
+      // are counted once (by order_id), so the metrics stay exact.
+      logger.error("consumer crashed", {
+        error: payload.error,
+        restarted_by: payload.restart ? "kafkajs" : "this service",
+      });
+      if (!payload.restart && consumer === this.#consumer) this.#restarter.request(payload.error);
     });
     this.#consumer = consumer;
     await consumer.connect();
@@ -174,7 +208,6 @@ export class AnalyticsConsumer {
       partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.#consume(payload),
     });
-    return this.replay()!;
   }
 
   async #consume({ batch }: EachBatchPayload): Promise<void> {
@@ -191,14 +224,14 @@ export class AnalyticsConsumer {
       invalid.push({
         key: message.key,
         value: message.value,
-        headers: {
-          "dlq.reason": decoded.reason,
-          "dlq.detail": decoded.detail,
-          "dlq.original.topic": INVENTORY_EVENTS,
-          "dlq.original.partition": String(batch.partition),
-          "dlq.original.offset": message.offset,
-          "dlq.failed_at": new Date().toISOString(),
-        },
+        headers: deadLetterHeaders({
+          reason: decoded.reason,
+          detail: decoded.detail,
+          topic: INVENTORY_EVENTS,
+          partition: batch.partition,
+          offset: message.offset,
+          failedAt: new Date().toISOString(),
+        }),
       });
     }
     // Dead letters are written before the batch's offsets are committed: at least once.

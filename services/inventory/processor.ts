@@ -17,6 +17,7 @@ import {
   type Producer,
 } from "kafkajs";
 import type { Logger } from "@campus/shared/log";
+import { Restarter } from "@campus/shared/restarter";
 import { sleep } from "@campus/shared/timing";
 import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { type ChunkEntry, chunkRecords } from "./records.ts";
@@ -72,10 +73,28 @@ export class InventoryProcessor {
   #newId: () => string;
   #now: () => Date;
 
+  #stopSignal = new AbortController();
+  #restarter: Restarter;
+
   constructor(readonly options: ProcessorOptions) {
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     this.#now = options.now ?? (() => new Date());
-    this.#consumer = options.kafka.consumer({
+    this.#consumer = this.#newConsumer();
+    this.#restarter = new Restarter({
+      what: "inventory consumer",
+      logger: options.logger,
+      signal: this.#stopSignal.signal,
+      restart: async () => {
+        await this.#consumer.disconnect().catch(() => {});
+        if (this.#stopping) return;
+        this.#consumer = this.#newConsumer();
+        await this.start();
+      },
+    });
+  }
+
+  #newConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
       groupId: INVENTORY_GROUP,
       readUncommitted: false,
       maxWaitTimeInMs: 250,
@@ -87,19 +106,23 @@ export class InventoryProcessor {
       sessionTimeout: 10_000,
       heartbeatInterval: 2_000,
     });
-    const { GROUP_JOIN, CRASH, STOP } = this.#consumer.events;
-    this.#consumer.on(
-      GROUP_JOIN,
-      ({ payload }) => this.#onAssignment(payload.memberAssignment[ORDER_EVENTS] ?? []),
-    );
-    this.#consumer.on(CRASH, ({ payload }) => {
+    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.#restarter.healthy();
+      this.#onAssignment(payload.memberAssignment[ORDER_EVENTS] ?? []);
+    });
+    consumer.on(CRASH, ({ payload }) => {
       this.#joined = false;
+      // kafkajs restarts by itself only after retriable errors; anything else (a fenced producer,
+      // an expired producer id) would leave this consumer stopped for good.
       this.options.logger.error("consumer crashed", {
         error: payload.error,
-        restarting: payload.restart,
+        restarted_by: payload.restart ? "kafkajs" : "this service",
       });
+      if (!payload.restart && !this.#stopping) this.#restarter.request(payload.error);
     });
-    this.#consumer.on(STOP, () => this.#joined = false);
+    consumer.on(STOP, () => this.#joined = false);
+    return consumer;
   }
 
   /** Joined the group and every assigned partition's state is restored. */
@@ -137,6 +160,8 @@ export class InventoryProcessor {
   /** Leaves the group and closes every producer. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopSignal.abort();
+    await this.#restarter.settled();
     await this.#consumer.disconnect();
     await Promise.all([...this.#owned.values()].map((owned) => owned.producer.disconnect()));
     this.#owned.clear();

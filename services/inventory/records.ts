@@ -3,6 +3,7 @@
  * levels, the decided order ids, and the dead letters.
  * @module
  */
+import { deadLetterHeaders } from "@campus/shared/dead_letter";
 import { Buffer } from "node:buffer";
 import type { Message, TopicMessages } from "kafkajs";
 import { z } from "zod";
@@ -34,16 +35,6 @@ export const DecidedChunk = z.strictObject({
 });
 /** A decided-orders record. */
 export type DecidedChunk = z.infer<typeof DecidedChunk>;
-
-/** Header names on dead letters. */
-export const DLQ_HEADERS = {
-  reason: "dlq.reason",
-  detail: "dlq.detail",
-  topic: "dlq.original.topic",
-  partition: "dlq.original.partition",
-  offset: "dlq.original.offset",
-  failedAt: "dlq.failed_at",
-} as const;
 
 /** One decided message of a chunk. */
 export interface ChunkEntry {
@@ -83,14 +74,14 @@ export function chunkRecords(
         key: asKafkaBytes(message.key),
         value: asKafkaBytes(message.value),
         partition: 0,
-        headers: {
-          [DLQ_HEADERS.reason]: outcome.reason,
-          [DLQ_HEADERS.detail]: outcome.detail,
-          [DLQ_HEADERS.topic]: ORDER_EVENTS,
-          [DLQ_HEADERS.partition]: String(message.partition),
-          [DLQ_HEADERS.offset]: message.offset,
-          [DLQ_HEADERS.failedAt]: options.committedAt,
-        },
+        headers: deadLetterHeaders({
+          reason: outcome.reason,
+          detail: outcome.detail,
+          topic: ORDER_EVENTS,
+          partition: message.partition,
+          offset: message.offset,
+          failedAt: options.committedAt,
+        }),
       });
     }
   }

@@ -3,7 +3,8 @@ import { InventoryEvent } from "@campus/shared/events/inventory";
 import goldenReserved from "../../shared/events/fixtures/inventory_reserved.v1.json" with {
   type: "json",
 };
-import { chunkRecords, DLQ_HEADERS } from "./records.ts";
+import { DLQ_HEADERS } from "@campus/shared/dead_letter";
+import { chunkRecords } from "./records.ts";
 
 // The golden InventoryReserved v1 fixture.
 const event: InventoryEvent = InventoryEvent.parse(goldenReserved);
