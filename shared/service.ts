@@ -18,12 +18,17 @@ export interface ServiceOptions {
   connect: () => Promise<void>;
   /** Disconnects the Kafka clients, after HTTP has stopped. */
   close: () => Promise<void>;
+  /**
+   * Aborted when the service starts stopping, before HTTP stops. Routes that hold a request open
+   * (a long wait) must answer when it aborts: stopping HTTP waits for every open request.
+   */
+  stopping?: AbortController;
 }
 
 /** Starts a service and installs its graceful shutdown. */
 export function runService(options: ServiceOptions): void {
   const { logger } = options;
-  const stopping = new AbortController();
+  const stopping = options.stopping ?? new AbortController();
   const server = serveHttp(options.handler, options);
   const connected = connectWithRetry(options.connect, { logger, signal: stopping.signal });
   onShutdownSignal(async () => {

@@ -186,3 +186,43 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
     (await admin.fetchTopicOffsets(topic)).map((entry) => [entry.partition, entry.high]),
   );
 }
+
+/**
+ * Writes a transaction to every partition of `topics` and aborts it, as a producer that failed
+ * mid-chunk leaves behind. Over 2.5 MB per partition, more than a consumer fetches at once, so a
+ * reader at the old end receives fetches that hold nothing but aborted records (kafkajs then
+ * calls no eachBatch at all), and the partition ends in them.
+ */
+export async function abortBigTransaction(
+  kafka: Kafka,
+  topics: readonly string[],
+  partitions: number,
+): Promise<void> {
+  const producer = kafka.producer({
+    transactionalId: `aborted-tail-${crypto.randomUUID()}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const transaction = await producer.transaction();
+    // One record of 900 KB per partition per send: each record batch stays under 1 MB.
+    const value = "x".repeat(900_000);
+    for (let round = 0; round < 3; round++) {
+      for (const topic of topics) {
+        await transaction.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: partitions }, (_, partition) => ({
+            partition,
+            key: "never-committed",
+            value,
+          })),
+        });
+      }
+    }
+    await transaction.abort();
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -4,7 +4,14 @@ import { encodeEvent } from "@campus/shared/events/codec";
 import { InventoryEvent } from "@campus/shared/events/inventory";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { computeMetrics } from "../services/analytics/metrics.ts";
-import { eventually, kafkaClientAllowed, readToEnd, stack, testKafka } from "./_support.ts";
+import {
+  abortBigTransaction,
+  eventually,
+  kafkaClientAllowed,
+  readToEnd,
+  stack,
+  testKafka,
+} from "./_support.ts";
 
 const analytics = stack.analyticsUrl;
 
@@ -124,6 +131,24 @@ Deno.test({
     successful: 1,
     failed: 0,
   });
+});
+
+Deno.test({
+  name: "a replay finishes when every partition of inventory-events ends in an aborted transaction",
+  ignore: !kafkaClientAllowed,
+  sanitizeOps: false,
+}, async () => {
+  const kafka = await testKafka("analytics-aborted-tail-test");
+  await abortBigTransaction(kafka, [INVENTORY_EVENTS], EVENT_PARTITIONS);
+  const response = await fetch(`${analytics}/replay?wait=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  const body = await response.json();
+  assert.equal(body.status, "done");
+  assert.equal(body.operational.replay.progress_percent, 100);
 });
 
 Deno.test("GET /metrics answers Prometheus text when asked for text/plain", async () => {

@@ -13,6 +13,8 @@ import {
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import {
   EVENT_PARTITIONS,
+  INVENTORY_CHANGELOG,
+  INVENTORY_DECIDED,
   INVENTORY_EVENTS,
   INVENTORY_GROUP,
   ORDER_EVENTS,
@@ -21,6 +23,7 @@ import {
 } from "@campus/shared/topics";
 import type { OwnService } from "../tasks/lib/own_processes.ts";
 import {
+  abortBigTransaction,
   canStartProcesses,
   connectedAdmin,
   endOffsets,
@@ -324,6 +327,32 @@ Deno.test({
         assert.equal(dead?.headers["dlq.reason"], "schema_mismatch");
         assert.ok((dead?.headers["dlq.detail"] ?? "").length <= 1_000);
         assert.match(dead?.headers["dlq.detail"] ?? "", /more characters\)$/);
+      },
+    );
+
+    await t.step(
+      "a restart restores state whose changelogs end in an aborted transaction",
+      async () => {
+        // What a chunk's transaction that aborted last leaves, on every partition of both changelogs.
+        await abortBigTransaction(
+          kafka,
+          [INVENTORY_CHANGELOG, INVENTORY_DECIDED],
+          EVENT_PARTITIONS,
+        );
+        const stockBefore = await (await fetch(`${inventory.url}/inventory`)).json();
+        await inventory[Symbol.asyncDispose]();
+        inventory = await start();
+        await eventually("GET /ready to answer 200 after the restore", async () => {
+          const response = await fetch(`${inventory.url}/ready`);
+          await response.body?.cancel();
+          return response.status === 200 || undefined;
+        }, { timeoutMs: 20_000 });
+        const stockAfter = await (await fetch(`${inventory.url}/inventory`)).json();
+        assert.deepEqual(
+          stockAfter.items,
+          stockBefore.items,
+          "the aborted records changed nothing",
+        );
       },
     );
 

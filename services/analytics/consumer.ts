@@ -186,6 +186,11 @@ export class AnalyticsConsumer {
       maxWaitTimeInMs: 250,
       maxBytesPerPartition: 512 * 1024,
     });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (consumer === this.#consumer) {
+        this.#onBatchProcessed(payload.partition, payload.lastOffset);
+      }
+    });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.#joined = true;
       this.#restarter.healthy();
@@ -238,7 +243,17 @@ export class AnalyticsConsumer {
     if (invalid.length > 0) {
       await this.#dlq.send({ topic: INVENTORY_EVENTS_DLQ, acks: -1, messages: invalid });
     }
-    this.#read.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
+  }
+
+  /**
+   * A batch of inventory-events was processed up to `lastOffset`. Read from kafkajs's
+   * batch-processed event rather than inside eachBatch: kafkajs does not call eachBatch for a
+   * fetch that holds only aborted records and transaction markers, so a partition whose tail is
+   * an aborted transaction would otherwise never look read to its end.
+   */
+  #onBatchProcessed(partition: number, lastOffset: string): void {
+    const read = BigInt(lastOffset) + 1n;
+    if (read > (this.#read.get(partition) ?? 0n)) this.#read.set(partition, read);
     this.#checkCaughtUp();
   }
 

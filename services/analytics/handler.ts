@@ -28,6 +28,8 @@ export interface AnalyticsHandlerDeps {
   lag: () => number;
   /** Longest `POST /replay?wait=true` waits before answering 504. */
   replayWaitMs?: number;
+  /** Aborted when the service stops: a waiting replay request answers 503 at once. */
+  stopping?: AbortSignal;
 }
 
 /** Whether the client asked for Prometheus text rather than JSON. */
@@ -65,12 +67,27 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
       const replay = await analytics.startReplay();
       if (!wait) return json({ replay_id: replay.id, status: "started", replay }, { status: 202 });
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let onStop: (() => void) | undefined;
       const finished = await Promise.race([
-        analytics.waitForReplay(replay.id).then(() => true),
+        analytics.waitForReplay(replay.id).then(() => true as const),
         new Promise<false>((resolve) =>
           timer = setTimeout(() => resolve(false), deps.replayWaitMs ?? 300_000)
         ),
-      ]).finally(() => clearTimeout(timer));
+        new Promise<"stopping">((resolve) => {
+          onStop = () => resolve("stopping");
+          if (deps.stopping?.aborted) onStop();
+          deps.stopping?.addEventListener("abort", onStop, { once: true });
+        }),
+      ]).finally(() => {
+        clearTimeout(timer);
+        if (onStop) deps.stopping?.removeEventListener("abort", onStop);
+      });
+      if (finished === "stopping") {
+        return json({ error: "The analytics service is stopping; replay again once it is back" }, {
+          status: 503,
+          headers: { "retry-after": "5" },
+        });
+      }
       if (!finished) {
         return json({
           error: "Replay still running; follow it on GET /metrics",

@@ -100,3 +100,40 @@ Deno.test("POST /replay?wait=true answers 200 with the metrics once caught up", 
   assert.equal(body.status, "done");
   assert.equal(body.metrics.total_orders, 0);
 });
+
+Deno.test("POST /replay?wait=true answers 503 at once when the service starts stopping", async () => {
+  const stopping = new AbortController();
+  const handle = createAnalyticsHandler({
+    kafka: { connected: true },
+    analytics: {
+      ready: true,
+      metrics: () => computeMetrics([]),
+      figures: () => ({ events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 }),
+      replay: () => undefined,
+      startReplay: () =>
+        Promise.resolve({
+          id: "r-2",
+          state: "running",
+          started_at: "2026-11-27T08:00:00.000Z",
+          finished_at: null,
+          target_events: 10,
+          events_read: 0,
+          progress_percent: 0,
+        }),
+      waitForReplay: () => new Promise(() => {}), // never catches up
+    },
+    lag: () => 0,
+    stopping: stopping.signal,
+  });
+  const answer = handle(
+    new Request("http://local/replay?wait=true", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    }),
+    from("127.0.0.1"),
+  );
+  setTimeout(() => stopping.abort(), 10);
+  const response = await answer;
+  assert.equal(response.status, 503);
+  assert.match((await response.json()).error, /stopping/);
+});

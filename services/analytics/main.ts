@@ -34,8 +34,12 @@ const reportTimer = setInterval(() => {
   );
 }, config.REPORT_INTERVAL * 1000);
 
+// Aborted first on shutdown, so a request waiting for a replay answers instead of holding it up.
+const stopping = new AbortController();
 runService({
+  stopping,
   handler: createAnalyticsHandler({
+    stopping: stopping.signal,
     // "Connected" means consuming: it turns false when the consumer crashes or leaves the group.
     kafka: {
       get connected() {

@@ -71,6 +71,16 @@ export async function restorePartitions(
     const remaining = new Set(targets.keys());
     let caughtUp!: () => void;
     const done = new Promise<void>((resolve) => caughtUp = resolve);
+    // Progress is read from the batch-processed events, not inside eachBatch: kafkajs does not
+    // call eachBatch for a fetch that holds only aborted records and transaction markers, and
+    // a partition whose tail is an aborted transaction would never look finished.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const key = `${payload.topic}:${payload.partition}`;
+      const target = targets.get(key);
+      if (target === undefined || BigInt(payload.lastOffset) + 1n < target) return;
+      remaining.delete(key);
+      if (remaining.size === 0) caughtUp();
+    });
     await consumer.connect();
     try {
       await consumer.subscribe({
@@ -112,11 +122,6 @@ export async function restorePartitions(
                 for (const orderId of decided.data.order_ids) state.decided.add(orderId, decidedAt);
               }
             }
-          }
-          // lastOffset() counts transaction markers too, so the end of a partition is reachable.
-          if (BigInt(batch.lastOffset()) + 1n >= targets.get(key)!) {
-            remaining.delete(key);
-            if (remaining.size === 0) caughtUp();
           }
           return Promise.resolve();
         },
