@@ -134,7 +134,14 @@ async function main(): Promise<void> {
   await check("lint (deno lint)", ["lint"]);
   await check("types (deno check)", ["check"]);
   // Env access only so that the few unit tests of kafkajs wiring can load kafkajs (it reads env).
-  await denoTest("unit tests", ["--allow-env", "shared/", "services/", "tasks/"]);
+  // gc() exposed so that the tests of bounded structures can measure the heap after collection.
+  await denoTest("unit tests", [
+    "--allow-env",
+    "--v8-flags=--expose-gc",
+    "shared/",
+    "services/",
+    "tasks/",
+  ]);
 
   heading("integration tests: starting a test stack (deno task up on test ports)");
   let stack: Stack | undefined;

@@ -35,6 +35,31 @@ export interface Metrics {
 
 const MINUTE_MS = 60_000;
 
+/**
+ * Where orders for items the inventory does not sell are counted in `per_item`. Item names are
+ * the clients' free text: one entry per name would grow without bound (here and as Prometheus
+ * series). Items it sells are bounded by the menu; `unknown_item` failures share one entry.
+ */
+export const UNKNOWN_ITEMS = "(unknown items)";
+
+/** The bounds of a {@linkcode MetricsAccumulator}; every structure it keeps has one. */
+export interface MetricsBounds {
+  /**
+   * Order ids remembered to count each order once (about 80 bytes each). Past the bound the
+   * oldest are forgotten first: a decision repeating an order counted more than this many orders
+   * ago is counted again. Inventory repeats a decision only after `deno task rebuild`.
+   */
+  maxRememberedOrders: number;
+  /** Minutes of `per_minute`, counted back from the latest order; older minutes are dropped. */
+  perMinuteWindow: number;
+}
+
+/** Defaults: about 25 MB of order ids, and a day of minutes. */
+export const DEFAULT_METRICS_BOUNDS: MetricsBounds = {
+  maxRememberedOrders: 300_000,
+  perMinuteWindow: 24 * 60,
+};
+
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -43,9 +68,16 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Accumulates decisions; duplicates (an order_id seen before) are ignored. */
+/**
+ * Accumulates decisions; duplicates (an order_id seen before) are ignored. Bounded in memory for
+ * any history (see {@linkcode MetricsBounds}), and still the same bytes for the same log in any
+ * interleaving of its partitions.
+ */
 export class MetricsAccumulator {
   #seen = new Set<string>();
+  #bounds: MetricsBounds;
+  /** Minutes before this one are out of `per_minute` for good (the window only moves forward). */
+  #horizonMinuteMs = -Infinity;
   #successful = 0;
   #failed = 0;
   #perMinute = new Map<string, number>();
@@ -54,28 +86,56 @@ export class MetricsAccumulator {
   #first: number | undefined;
   #last: number | undefined;
 
+  constructor(bounds: Partial<MetricsBounds> = {}) {
+    this.#bounds = { ...DEFAULT_METRICS_BOUNDS, ...bounds };
+  }
+
   /** Adds one decision; returns false if its order was already counted. */
   add(event: InventoryEvent): boolean {
     if (this.#seen.has(event.order_id)) return false;
     this.#seen.add(event.order_id);
+    if (this.#seen.size > this.#bounds.maxRememberedOrders) {
+      const oldest = this.#seen.values().next().value; // insertion order: the oldest first
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
     const success = event.event_type === "InventoryReserved";
     if (success) this.#successful++;
     else {
       this.#failed++;
       this.#reasons.set(event.reason, (this.#reasons.get(event.reason) ?? 0) + 1);
     }
-    const item = this.#perItem.get(event.item) ?? { total: 0, successful: 0, failed: 0 };
+    const name = !success && event.reason === "unknown_item" ? UNKNOWN_ITEMS : event.item;
+    const item = this.#perItem.get(name) ?? { total: 0, successful: 0, failed: 0 };
     item.total++;
     if (success) item.successful++;
     else item.failed++;
-    this.#perItem.set(event.item, item);
+    this.#perItem.set(name, item);
 
     const placedAt = Date.parse(event.order_placed_at);
-    const minute = `${event.order_placed_at.slice(0, 16)}Z`; // UTC by schema: "...T08:05"
-    this.#perMinute.set(minute, (this.#perMinute.get(minute) ?? 0) + 1);
     if (this.#first === undefined || placedAt < this.#first) this.#first = placedAt;
     if (this.#last === undefined || placedAt > this.#last) this.#last = placedAt;
+    this.#countMinute(placedAt, event.order_placed_at);
     return true;
+  }
+
+  /**
+   * Counts the order in its minute, within the window behind the latest order. Deterministic in
+   * any interleaving: the horizon only moves forward, and a minute behind it is never counted
+   * again, so every minute left in the window is complete whatever the order of arrival.
+   */
+  #countMinute(placedAt: number, placedAtText: string): void {
+    const minuteMs = placedAt - (placedAt % MINUTE_MS);
+    const horizon = this.#last! - (this.#last! % MINUTE_MS) -
+      (this.#bounds.perMinuteWindow - 1) * MINUTE_MS;
+    if (horizon > this.#horizonMinuteMs) {
+      this.#horizonMinuteMs = horizon;
+      for (const [key, _] of this.#perMinute) {
+        if (Date.parse(key) < horizon) this.#perMinute.delete(key);
+      }
+    }
+    if (minuteMs < this.#horizonMinuteMs) return;
+    const minute = `${placedAtText.slice(0, 16)}Z`; // UTC by schema: "...T08:05"
+    this.#perMinute.set(minute, (this.#perMinute.get(minute) ?? 0) + 1);
   }
 
   /** The metrics block, in a fixed key order. */
@@ -100,8 +160,11 @@ export class MetricsAccumulator {
 }
 
 /** Computes the metrics of `events`, in their order (the first decision of an order counts). */
-export function computeMetrics(events: Iterable<InventoryEvent>): Metrics {
-  const accumulator = new MetricsAccumulator();
+export function computeMetrics(
+  events: Iterable<InventoryEvent>,
+  bounds: Partial<MetricsBounds> = {},
+): Metrics {
+  const accumulator = new MetricsAccumulator(bounds);
   for (const event of events) accumulator.add(event);
   return accumulator.snapshot();
 }

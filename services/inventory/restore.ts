@@ -117,10 +117,10 @@ export async function restorePartitions(
                 });
                 continue;
               }
+              // Every id, in decision order, then the same time rule as the live path (below):
+              // beyond its bound the set forgets the oldest as it goes, as the live one did.
               const decidedAt = Date.parse(decided.data.decided_at);
-              if (decidedAt >= options.decidedSinceMs) {
-                for (const orderId of decided.data.order_ids) state.decided.add(orderId, decidedAt);
-              }
+              for (const orderId of decided.data.order_ids) state.decided.add(orderId, decidedAt);
             }
           }
           return Promise.resolve();
@@ -148,6 +148,7 @@ export async function restorePartitions(
       await consumer.disconnect();
     }
   }
+  for (const state of restored.values()) state.decided.forgetBefore(options.decidedSinceMs);
   logger.info("restored partition state", {
     partitions,
     records,

@@ -8,7 +8,7 @@ import { json } from "@campus/shared/http";
 import type { Logger } from "@campus/shared/log";
 import type { OrderPlaced } from "@campus/shared/events/order_placed";
 import { type Ack, PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
-import { IdempotencyCache, IdempotencyConflict } from "./idempotency.ts";
+import { type IdempotencyBounds, IdempotencyCache, IdempotencyConflict } from "./idempotency.ts";
 import { IDEMPOTENCY_KEY, orderIdForKey } from "./order_ids.ts";
 import {
   BATCH_BODY_LIMIT_BYTES,
@@ -31,8 +31,8 @@ export interface PlaceOrdersDeps {
   logger: Logger;
   /** Seconds a client should wait after a 503. */
   retryAfterSeconds?: number;
-  /** How many idempotency keys to remember. */
-  idempotencyCapacity?: number;
+  /** How many idempotency keys, and bytes of answers, to remember. */
+  idempotencyBounds?: Partial<IdempotencyBounds>;
   /** Called with the number of orders Kafka acknowledged. */
   onAccepted?: (count: number) => void;
 }
@@ -68,9 +68,7 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
   placeBatch: (request: Request) => Promise<Response>;
 } {
   const retryAfter = String(deps.retryAfterSeconds ?? 1);
-  const remembered = new IdempotencyCache<OrderAccepted | BatchAccepted>(
-    deps.idempotencyCapacity ?? 10_000,
-  );
+  const remembered = new IdempotencyCache<OrderAccepted | BatchAccepted>(deps.idempotencyBounds);
 
   const event = (orderId: string, order: OrderRequest, occurredAt: string): OrderPlaced => ({
     event_id: deps.newId(),
