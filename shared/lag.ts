@@ -34,6 +34,8 @@ export interface LagWatch {
   readonly partitions: ReadonlyMap<number, number>;
   /** The latest lag summed over partitions. */
   readonly total: number;
+  /** Reads the lag now (not the last sample), e.g. for a caller that must not see a stale 0. */
+  refresh(): Promise<ReadonlyMap<number, number>>;
   stop(): void;
 }
 
@@ -53,11 +55,15 @@ export function watchLag(
   },
 ): LagWatch {
   let partitions: ReadonlyMap<number, number> = new Map();
+  const refresh = async () => {
+    partitions = await readLag(admin, options);
+    options.onLag?.(partitions);
+    return partitions;
+  };
   const timer = setInterval(async () => {
     if (!options.active()) return;
     try {
-      partitions = await readLag(admin, options);
-      options.onLag?.(partitions);
+      await refresh();
     } catch (error) {
       options.onError(error);
     }
@@ -71,6 +77,7 @@ export function watchLag(
       for (const behind of partitions.values()) sum += behind;
       return sum;
     },
+    refresh,
     stop: () => clearInterval(timer),
   };
 }

@@ -91,17 +91,19 @@ export async function analyticsNow(): Promise<AnalyticsAnswer> {
   return await (await fetch(`${stack.analyticsUrl}/metrics`)).json();
 }
 
-/** Waits until analytics is quiet (nothing left to read, totals unchanged for a moment). */
+/**
+ * Waits until everything accepted so far is decided and counted: inventory's lag, read fresh, is 0
+ * (every order so far is decided and its decision committed), and then analytics' lag, read
+ * fresh, is 0 (every decision committed by then is counted; analytics commits its offsets only
+ * after counting). No sleeping: both are read from Kafka's offsets at the time of the request.
+ */
 export async function analyticsSettled(): Promise<AnalyticsAnswer> {
   return await eventually("analytics to settle", async () => {
-    const first = await analyticsNow();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const second = await analyticsNow();
-    const inventoryLag = (await (await fetch(`${stack.inventoryUrl}/lag`)).json()).total;
-    return second.operational.lag === 0 && inventoryLag === 0 &&
-        JSON.stringify(first.metrics) === JSON.stringify(second.metrics)
-      ? second
-      : undefined;
+    const inventoryLag = (await (await fetch(`${stack.inventoryUrl}/lag?fresh=true`)).json()).total;
+    if (inventoryLag !== 0) return undefined;
+    const answer: AnalyticsAnswer = await (await fetch(`${stack.analyticsUrl}/metrics?fresh=true`))
+      .json();
+    return answer.operational.lag === 0 ? answer : undefined;
   }, { timeoutMs: 60_000, intervalMs: 200 });
 }
 

@@ -4,6 +4,7 @@ import { encodeEvent } from "@campus/shared/events/codec";
 import { InventoryEvent } from "@campus/shared/events/inventory";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { computeMetrics } from "../services/analytics/metrics.ts";
+import { analyticsSettled } from "./_experiments.ts";
 import {
   abortBigTransaction,
   eventually,
@@ -64,15 +65,7 @@ Deno.test({
 
 Deno.test("a replay gives metrics identical to the byte", async () => {
   await placeOrders(50, "analytics-replay");
-  const before = await eventually("analytics to settle", async () => {
-    const first = await metricsNow();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const second = await metricsNow();
-    return JSON.stringify(first.metrics) === JSON.stringify(second.metrics) &&
-        second.operational.lag === 0
-      ? second
-      : undefined;
-  }, { timeoutMs: 30_000 });
+  const before = await analyticsSettled();
   const response = await fetch(`${analytics}/replay?wait=true`, {
     method: "POST",
     headers: { "content-type": "application/json" },

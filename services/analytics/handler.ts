@@ -26,6 +26,8 @@ export interface AnalyticsHandlerDeps {
   kafka: ConnectionState;
   analytics: AnalyticsView;
   lag: () => number;
+  /** Reads the lag now instead of the last one-second sample (`GET /metrics?fresh=true`). */
+  refreshLag?: () => Promise<unknown>;
   /** Longest `POST /replay?wait=true` waits before answering 504. */
   replayWaitMs?: number;
   /** Aborted when the service stops: a waiting replay request answers 503 at once. */
@@ -53,7 +55,8 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
           status: 503,
           headers: { "retry-after": "1" },
         }),
-    "GET /metrics": (request) => {
+    "GET /metrics": async (request) => {
+      if (new URL(request.url).searchParams.get("fresh") === "true") await deps.refreshLag?.();
       if (!wantsPrometheus(request.headers.get("accept"))) return json(body());
       const text = toPrometheus(analytics.metrics(), { ...analytics.figures(), lag: deps.lag() });
       return new Response(text, {

@@ -48,6 +48,7 @@ runService({
     },
     analytics,
     lag: () => lag.total,
+    refreshLag: () => lag.refresh(),
   }),
   hostname: config.HOST,
   port: config.ANALYTICS_PORT,

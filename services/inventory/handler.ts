@@ -20,6 +20,8 @@ export interface InventoryHandlerDeps {
   stock: () => Record<string, number>;
   partitions: () => readonly number[];
   lag: () => ReadonlyMap<number, number>;
+  /** Reads the lag now instead of the last one-second sample (`GET /lag?fresh=true`). */
+  refreshLag?: () => Promise<unknown>;
   throttle: { seconds: number };
   metrics: InventoryMetrics;
 }
@@ -40,7 +42,8 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
           headers: { "retry-after": "1" },
         }),
     "GET /inventory": () => json({ items: deps.stock(), partitions: deps.partitions() }),
-    "GET /lag": () => {
+    "GET /lag": async (request) => {
+      if (new URL(request.url).searchParams.get("fresh") === "true") await deps.refreshLag?.();
       const partitions = Object.fromEntries(deps.lag());
       const total = Object.values(partitions).reduce((sum, value) => sum + value, 0);
       return json({ total, partitions });

@@ -87,3 +87,22 @@ Deno.test("GET /lag sums the partitions", async () => {
     partitions: { 0: 2, 1: 0, 2: 5 },
   });
 });
+
+Deno.test("GET /lag?fresh=true reads the lag before answering; plain GET /lag does not", async () => {
+  let refreshed = 0;
+  const throttle = { seconds: 0 };
+  const handle = createInventoryHandler({
+    kafka: { connected: true },
+    isReady: () => true,
+    stock: () => ({}),
+    partitions: () => [0],
+    lag: () => new Map([[0, refreshed === 0 ? 4 : 0]]),
+    refreshLag: () => Promise.resolve(void refreshed++),
+    throttle,
+    metrics: createInventoryMetrics({ delaySeconds: () => throttle.seconds }),
+  });
+  assert.equal((await (await handle(new Request("http://local/lag"))).json()).total, 4);
+  assert.equal(refreshed, 0);
+  assert.equal((await (await handle(new Request("http://local/lag?fresh=true"))).json()).total, 0);
+  assert.equal(refreshed, 1);
+});

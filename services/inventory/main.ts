@@ -66,6 +66,7 @@ runService({
     stock: () => processor.stock(),
     partitions: () => processor.partitions,
     lag: () => lag.partitions,
+    refreshLag: () => lag.refresh(),
     throttle,
     metrics,
   }),
