@@ -21,6 +21,10 @@ export interface RestarterOptions {
   signal: AbortSignal;
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** How long the component must work after a restart before the backoff starts over. */
+  stableAfterMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 /** Restarts with backoff; a crash during a restart restarts again once it is done. */
@@ -29,6 +33,7 @@ export class Restarter {
   #again = false;
   #delayMs: number;
   #restarts = 0;
+  #healthySince: number | undefined;
 
   constructor(readonly options: RestarterOptions) {
     this.#delayMs = options.initialDelayMs ?? 500;
@@ -42,6 +47,11 @@ export class Restarter {
   /** The component stopped: restart it (after the current delay). */
   request(cause: unknown): void {
     if (this.options.signal.aborted) return;
+    const healthyFor = this.#healthySince === undefined ? 0 : this.#now() - this.#healthySince;
+    this.#healthySince = undefined;
+    if (healthyFor >= (this.options.stableAfterMs ?? 60_000)) {
+      this.#delayMs = this.options.initialDelayMs ?? 500;
+    }
     if (this.#running) {
       this.#again = true;
       return;
@@ -55,9 +65,16 @@ export class Restarter {
     });
   }
 
-  /** The component works again: the next crash waits only the initial delay. */
+  /**
+   * The component works again. Once it has worked for `stableAfterMs`, the next crash waits only
+   * the initial delay; one that crashes soon after every start keeps backing off.
+   */
   healthy(): void {
-    this.#delayMs = this.options.initialDelayMs ?? 500;
+    this.#healthySince ??= this.#now();
+  }
+
+  #now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Resolves once no restart is in progress (for a clean stop). */

@@ -62,3 +62,35 @@ Deno.test("Restarter does nothing once the service stops", async () => {
   await restarter.settled();
   assert.equal(started, 0);
 });
+
+Deno.test("Restarter keeps backing off for a component that crashes soon after every start", async () => {
+  const stopping = new AbortController();
+  let clock = 0;
+  const delays: number[] = [];
+  const logger = createLogger({
+    service: "test",
+    write: (line) => {
+      const entry = JSON.parse(line);
+      if (entry.retry_in_ms !== undefined) delays.push(entry.retry_in_ms);
+    },
+  });
+  const restarter = new Restarter({
+    what: "consumer",
+    restart: () => Promise.resolve(),
+    logger,
+    signal: stopping.signal,
+    initialDelayMs: 1,
+    stableAfterMs: 1_000,
+    now: () => clock,
+  });
+  for (let crash = 0; crash < 3; crash++) {
+    restarter.request(new Error("fenced again"));
+    await restarter.settled();
+    restarter.healthy();
+    clock += 10; // joined, then crashed again 10 ms later
+  }
+  clock += 5_000; // this time it worked for a while
+  restarter.request(new Error("a crash much later"));
+  await restarter.settled();
+  assert.deepEqual(delays, [1, 2, 4, 1]);
+});

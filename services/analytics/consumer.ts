@@ -73,8 +73,13 @@ export class AnalyticsConsumer {
       logger: options.logger,
       signal: this.#stopSignal.signal,
       restart: async () => {
-        await this.#consumer?.disconnect().catch(() => {});
-        if (this.#stopSignal.signal.aborted) return;
+        const crashed = this.#consumer;
+        await crashed?.disconnect().catch(() => {});
+        // A replay replaces the consumer itself; restarting the crashed one then would add a
+        // second member that the replay neither waits for nor stops.
+        if (this.#stopSignal.signal.aborted || this.#switching || this.#consumer !== crashed) {
+          return;
+        }
         await this.#runConsumer();
       },
     });
@@ -211,6 +216,11 @@ export class AnalyticsConsumer {
     await consumer.subscribe({ topic: INVENTORY_EVENTS, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: 3,
+      // kafkajs commits after every batch it hands to eachBatch, but a fetch that holds only
+      // aborted records and transaction markers it merely resolves, committing it only once a
+      // threshold is reached. With none set, the committed offsets (and so the lag) stayed
+      // behind an aborted tail forever.
+      autoCommitThreshold: 1,
       eachBatch: (payload) => this.#consume(payload),
     });
   }
@@ -222,7 +232,9 @@ export class AnalyticsConsumer {
       this.#figures.events_consumed++;
       const decoded = decodeEvent(schema, message.value);
       if (decoded.ok) {
-        if (!this.#accumulator.add(decoded.event)) this.#figures.duplicates_ignored++;
+        if (!this.#accumulator.add(decoded.event, batch.partition)) {
+          this.#figures.duplicates_ignored++;
+        }
         continue;
       }
       this.#figures.invalid_events++;

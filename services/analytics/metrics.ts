@@ -45,18 +45,20 @@ export const UNKNOWN_ITEMS = "(unknown items)";
 /** The bounds of a {@linkcode MetricsAccumulator}; every structure it keeps has one. */
 export interface MetricsBounds {
   /**
-   * Order ids remembered to count each order once (about 80 bytes each). Past the bound the
-   * oldest are forgotten first: a decision repeating an order counted more than this many orders
-   * ago is counted again. Inventory repeats a decision only after `deno task rebuild`.
+   * Order ids remembered per partition of inventory-events to count each order once (about 80
+   * bytes each). Past the bound the oldest are forgotten first: a decision repeating an order
+   * counted more than this many orders earlier on its partition is counted again. Inventory
+   * repeats a decision only after `deno task rebuild`, and always on the same partition (the key
+   * is the item), so per partition the outcome does not depend on how partitions interleave.
    */
   maxRememberedOrders: number;
   /** Minutes of `per_minute`, counted back from the latest order; older minutes are dropped. */
   perMinuteWindow: number;
 }
 
-/** Defaults: about 25 MB of order ids, and a day of minutes. */
+/** Defaults: about 8 MB of order ids per partition, and a day of minutes. */
 export const DEFAULT_METRICS_BOUNDS: MetricsBounds = {
-  maxRememberedOrders: 300_000,
+  maxRememberedOrders: 100_000,
   perMinuteWindow: 24 * 60,
 };
 
@@ -74,7 +76,7 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
  * interleaving of its partitions.
  */
 export class MetricsAccumulator {
-  #seen = new Set<string>();
+  #seen = new Map<number, Set<string>>();
   #bounds: MetricsBounds;
   /** Minutes before this one are out of `per_minute` for good (the window only moves forward). */
   #horizonMinuteMs = -Infinity;
@@ -90,13 +92,18 @@ export class MetricsAccumulator {
     this.#bounds = { ...DEFAULT_METRICS_BOUNDS, ...bounds };
   }
 
-  /** Adds one decision; returns false if its order was already counted. */
-  add(event: InventoryEvent): boolean {
-    if (this.#seen.has(event.order_id)) return false;
-    this.#seen.add(event.order_id);
-    if (this.#seen.size > this.#bounds.maxRememberedOrders) {
-      const oldest = this.#seen.values().next().value; // insertion order: the oldest first
-      if (oldest !== undefined) this.#seen.delete(oldest);
+  /**
+   * Adds one decision read from `partition` of inventory-events; returns false if its order was
+   * already counted.
+   */
+  add(event: InventoryEvent, partition = 0): boolean {
+    let seen = this.#seen.get(partition);
+    if (!seen) this.#seen.set(partition, seen = new Set());
+    if (seen.has(event.order_id)) return false;
+    seen.add(event.order_id);
+    if (seen.size > this.#bounds.maxRememberedOrders) {
+      const oldest = seen.values().next().value; // insertion order: the oldest first
+      if (oldest !== undefined) seen.delete(oldest);
     }
     const success = event.event_type === "InventoryReserved";
     if (success) this.#successful++;

@@ -29,6 +29,8 @@ export class DecidedOrders {
 
   /** Records `orderId` as decided at `timestampMs`, forgetting the oldest beyond the bound. */
   add(orderId: string, timestampMs: number): void {
+    // Deleted first, so an id decided again moves to the newest end, as its changelog record.
+    this.#decidedAtMinute.delete(orderId);
     this.#decidedAtMinute.set(orderId, Math.floor(timestampMs / 60_000));
     if (this.#decidedAtMinute.size > this.maxEntries) {
       // Insertion order is decision order: the first key is the oldest decision.

@@ -46,3 +46,12 @@ Deno.test({
   // 10,000 ids are about 1 MB; 300,000 unbounded would be about 24 MB.
   assert.ok(grownMb < 6, `heap grew ${grownMb.toFixed(1)} MB`);
 });
+
+Deno.test("DecidedOrders moves an id decided again to the newest end, as its changelog record", () => {
+  const decided = new DecidedOrders(2);
+  decided.add("a", 1 * MINUTE);
+  decided.add("b", 2 * MINUTE);
+  decided.add("a", 3 * MINUTE); // the same order in a later changelog record
+  decided.add("c", 4 * MINUTE); // the bound now forgets the oldest: b, not a
+  assert.deepEqual(["a", "b", "c"].map((id) => decided.has(id)), [true, false, true]);
+});

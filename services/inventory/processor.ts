@@ -113,6 +113,9 @@ export class InventoryProcessor {
     });
     consumer.on(CRASH, ({ payload }) => {
       this.#joined = false;
+      // Out of the group, this member owns nothing: another may take its partitions meanwhile.
+      // Whatever it is assigned after rejoining is restored afresh, never served stale.
+      this.#dropAllPartitions();
       // kafkajs restarts by itself only after retriable errors; anything else (a fenced producer,
       // an expired producer id) would leave this consumer stopped for good.
       this.options.logger.error("consumer crashed", {
@@ -164,6 +167,12 @@ export class InventoryProcessor {
     await this.#restarter.settled();
     await this.#consumer.disconnect();
     await Promise.all([...this.#owned.values()].map((owned) => owned.producer.disconnect()));
+    this.#owned.clear();
+  }
+
+  #dropAllPartitions(): void {
+    this.#assigned = [];
+    for (const owned of this.#owned.values()) void owned.producer.disconnect().catch(() => {});
     this.#owned.clear();
   }
 

@@ -90,7 +90,7 @@ function utf8Length(text: string): number {
     const code = text.charCodeAt(index);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
       bytes += 4; // a surrogate pair: one character outside the BMP
       index++;
     } else bytes += 3; // the rest of the BMP; a lone surrogate is sent as U+FFFD
@@ -98,11 +98,15 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
 /** What one message adds to a produce request. */
 export function messageBytes(message: OutgoingMessage): number {
   let bytes = utf8Length(message.key) + utf8Length(message.value) + RECORD_OVERHEAD_BYTES;
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    bytes += utf8Length(name) + utf8Length(value) + 2;
+    bytes += utf8Length(name) + utf8Length(value) + 6; // two length varints, long values included
   }
   return bytes;
 }
@@ -208,21 +212,21 @@ export class ProduceBatcher {
     this.#closed = true;
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
-    if (!this.#connected()) {
-      for (const entry of this.#queue.splice(0)) {
-        this.#queuedMessages -= entry.messages.length;
-        entry.reject(
-          new PublishUnavailableError(
-            "The order service is shutting down and is not connected to Kafka",
-            "shutting_down",
-            false,
-          ),
-        );
-      }
-    }
     while (this.#queue.length > 0 || this.#sending) {
+      if (!this.#sending && !this.#connected()) {
+        this.#failQueued("The order service is shutting down and is not connected to Kafka");
+        break;
+      }
       if (!this.#sending) void this.#flush();
       await this.#idle;
+    }
+  }
+
+  /** Fails every queued (unsent) publish at once. */
+  #failQueued(message: string): void {
+    for (const entry of this.#queue.splice(0)) {
+      this.#queuedMessages -= entry.messages.length;
+      entry.reject(new PublishUnavailableError(message, "shutting_down", false));
     }
   }
 

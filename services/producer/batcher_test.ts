@@ -318,3 +318,22 @@ Deno.test("a produce request abandoned at its deadline fails as timed_out, may h
   });
   await batcher.close();
 });
+
+Deno.test("close() with orders waiting for a lost connection fails them at once and returns", async () => {
+  const kafka = fakeKafka();
+  const connection = fakeConnection(true);
+  const batcher = new ProduceBatcher(kafka.send, { ...options, connection });
+  const first = batcher.publish([message("a")]);
+  await tick();
+  connection.set(false); // e.g. the send below fails and a new session connects
+  const waiting = batcher.publish([message("b")]);
+  kafka.requests[0]?.ack();
+  await first;
+  await batcher.close();
+  await assert.rejects(waiting, (error: unknown) => {
+    assert.ok(error instanceof PublishUnavailableError);
+    assert.equal(error.reason, "shutting_down");
+    assert.equal(error.mayHaveBeenWritten, false);
+    return true;
+  });
+});

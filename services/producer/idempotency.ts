@@ -33,6 +33,7 @@ interface Entry<T> {
   fingerprint: string;
   result: Promise<T>;
   bytes: number;
+  settled: boolean;
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -75,12 +76,18 @@ export class IdempotencyCache<T> {
       return await known.result;
     }
     const result = work();
-    const entry: Entry<T> = { fingerprint, result, bytes: key.length + fingerprint.length };
+    const entry: Entry<T> = {
+      fingerprint,
+      result,
+      bytes: key.length + fingerprint.length,
+      settled: false,
+    };
     this.#entries.set(key, entry);
     this.#bytes += entry.bytes;
     this.#evict();
     try {
       const value = await result;
+      entry.settled = true;
       if (this.#entries.get(key) === entry) {
         const answerBytes = JSON.stringify(value)?.length ?? 0;
         entry.bytes += answerBytes;
@@ -99,13 +106,17 @@ export class IdempotencyCache<T> {
     this.#bytes -= entry.bytes;
   }
 
+  /**
+   * Forgets the oldest settled entries until within the bounds. An entry still running is never
+   * forgotten: a concurrent retry must share its result rather than run the work again. So the
+   * bounds can be exceeded only by requests in flight, which the batcher bounds in turn.
+   */
   #evict(): void {
-    while (
-      this.#entries.size > this.#bounds.maxEntries ||
-      (this.#bytes > this.#bounds.maxBytes && this.#entries.size > 1)
-    ) {
-      const [oldestKey, oldest] = this.#entries.entries().next().value!;
-      this.#forget(oldestKey, oldest);
+    for (const [key, entry] of this.#entries) {
+      const over = this.#entries.size > this.#bounds.maxEntries ||
+        (this.#bytes > this.#bounds.maxBytes && this.#entries.size > 1);
+      if (!over) return;
+      if (entry.settled) this.#forget(key, entry);
     }
   }
 }

@@ -10,6 +10,7 @@
  */
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import { connectWithRetry, keyPartitioner } from "@campus/shared/kafka";
+import { sleep } from "@campus/shared/timing";
 import type { Logger } from "@campus/shared/log";
 import type { Connection, OutgoingMessage, PartitionAck } from "./batcher.ts";
 
@@ -123,7 +124,8 @@ export class KafkaSender implements Connection {
   async close(): Promise<void> {
     this.#stopping.abort();
     this.#setReady(false);
-    await this.#replacing;
+    // Bounded: a connect to a hung broker may not return for a long time.
+    await Promise.race([this.#replacing, sleep(2_000)]);
     await this.#producer.disconnect();
   }
 
@@ -149,14 +151,12 @@ export class KafkaSender implements Connection {
       this.#producer = this.#newProducer();
       // Not awaited: against a hung broker even closing may take until its timeouts.
       old.disconnect().catch(() => {});
-      if (
-        await connectWithRetry(() => this.#producer.connect(), {
-          logger,
-          signal: this.#stopping.signal,
-        })
-      ) {
-        this.#setReady(true);
-      }
+      const connected = await connectWithRetry(() => this.#producer.connect(), {
+        logger,
+        signal: this.#stopping.signal,
+      });
+      // A connect already under way when close() came may still succeed: not ready after close.
+      if (connected && !this.#stopping.signal.aborted) this.#setReady(true);
     })().finally(() => this.#replacing = undefined);
   }
 }
