@@ -22,7 +22,8 @@ import { sleep } from "@campus/shared/timing";
 import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { type ChunkEntry, chunkRecords } from "./records.ts";
 import { type ConsumedMessage, decideMessage, type Outcome } from "./decide.ts";
-import { type PartitionState, restorePartitions } from "./restore.ts";
+import { applyChunk, forgetDecidedBefore, type PartitionState } from "./partition_state.ts";
+import { restorePartitions } from "./restore.ts";
 import type { Stock } from "./stock.ts";
 import { waitProcessingDelay } from "./throttle.ts";
 
@@ -383,12 +384,17 @@ export class InventoryProcessor {
       });
       throw error;
     }
+    // Exactly what the changelog records of this chunk say, through the functions the restore
+    // uses: a restart rebuilds this very state.
     const state = owned.state!;
-    state.stock = chunk.stock;
-    for (const { outcome } of chunk.entries) {
-      if (outcome.kind === "decided") state.decided.add(outcome.event.order_id, now.getTime());
-    }
-    state.decided.forgetBefore(now.getTime() - DECIDED_RETENTION_MS);
+    applyChunk(state, {
+      stockChanges: chunk.stockChanges,
+      decidedIds: chunk.entries.flatMap(({ outcome }) =>
+        outcome.kind === "decided" ? [outcome.event.order_id] : []
+      ),
+      committedAtMs: now.getTime(),
+    });
+    forgetDecidedBefore(state, now.getTime() - DECIDED_RETENTION_MS);
     this.options.onTransaction?.(true, chunk.entries.length);
     this.options.onDecided?.(chunk.entries.map((entry) => entry.outcome));
   }

@@ -7,15 +7,16 @@
 import type { Kafka } from "kafkajs";
 import type { Logger } from "@campus/shared/log";
 import { INVENTORY_CHANGELOG, INVENTORY_DECIDED } from "@campus/shared/topics";
-import { DecidedOrders } from "./decided.ts";
+import {
+  applyDecidedRecord,
+  applyStockRecord,
+  forgetDecidedBefore,
+  initialState,
+  type PartitionState,
+} from "./partition_state.ts";
 import { DecidedChunk, StockLevel } from "./records.ts";
-import type { Stock } from "./stock.ts";
 
-/** A partition's state. */
-export interface PartitionState {
-  stock: Stock;
-  decided: DecidedOrders;
-}
+export type { PartitionState } from "./partition_state.ts";
 
 /** Options of {@linkcode restorePartitions}. */
 export interface RestoreOptions {
@@ -35,14 +36,8 @@ export async function restorePartitions(
   options: RestoreOptions,
 ): Promise<Map<number, PartitionState>> {
   const { kafka, logger } = options;
-  const restored = new Map<number, { stock: Map<string, number>; decided: DecidedOrders }>();
-  for (const partition of partitions) {
-    const stock = new Map<string, number>();
-    for (const [item, units] of options.menu) {
-      if (options.partitionFor(item) === partition) stock.set(item, units);
-    }
-    restored.set(partition, { stock, decided: new DecidedOrders() });
-  }
+  const restored = new Map<number, PartitionState>();
+  for (const partition of partitions) restored.set(partition, initialState(partition, options));
 
   // Where each changelog partition ends now; reading up to there gives every committed change.
   const targets = new Map<string, bigint>();
@@ -99,10 +94,8 @@ export async function restorePartitions(
             if (value === undefined) continue;
             if (batch.topic === INVENTORY_CHANGELOG) {
               const level = StockLevel.safeParse(parseJson(value));
-              // The menu decides what is sold; the changelog only how much of it is left.
-              if (level.success && state.stock.has(level.data.item)) {
-                state.stock.set(level.data.item, level.data.remaining);
-              } else if (!level.success) {
+              if (level.success) applyStockRecord(state, level.data);
+              else {
                 logger.warn("skipping an invalid stock record", {
                   partition: batch.partition,
                   offset: message.offset,
@@ -110,17 +103,13 @@ export async function restorePartitions(
               }
             } else {
               const decided = DecidedChunk.safeParse(parseJson(value));
-              if (!decided.success) {
+              if (decided.success) applyDecidedRecord(state, decided.data);
+              else {
                 logger.warn("skipping an invalid decided-orders record", {
                   partition: batch.partition,
                   offset: message.offset,
                 });
-                continue;
               }
-              // Every id, in decision order, then the same time rule as the live path (below):
-              // beyond its bound the set forgets the oldest as it goes, as the live one did.
-              const decidedAt = Date.parse(decided.data.decided_at);
-              for (const orderId of decided.data.order_ids) state.decided.add(orderId, decidedAt);
             }
           }
           return Promise.resolve();
@@ -148,7 +137,7 @@ export async function restorePartitions(
       await consumer.disconnect();
     }
   }
-  for (const state of restored.values()) state.decided.forgetBefore(options.decidedSinceMs);
+  for (const state of restored.values()) forgetDecidedBefore(state, options.decidedSinceMs);
   logger.info("restored partition state", {
     partitions,
     records,

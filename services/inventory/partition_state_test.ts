@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { encodeEvent } from "@campus/shared/events/codec";
+import { OrderPlaced } from "@campus/shared/events/order_placed";
+import { INVENTORY_CHANGELOG, INVENTORY_DECIDED } from "@campus/shared/topics";
+import { type ConsumedMessage, decideMessage } from "./decide.ts";
+import {
+  applyChunk,
+  applyDecidedRecord,
+  applyStockRecord,
+  initialState,
+  type PartitionState,
+} from "./partition_state.ts";
+import { type ChunkEntry, chunkRecords, DecidedChunk, StockLevel } from "./records.ts";
+
+const MENU = new Map([["pizza", 40], ["soup", 25], ["salad", 10], ["one-left", 1]]);
+const ITEMS = ["pizza", "soup", "salad", "one-left", "lobster"]; // lobster: not on the menu
+const PARTITION = 0;
+const partitionFor = () => PARTITION;
+const start = Date.parse("2026-11-27T08:00:00.000Z");
+
+/** A deterministic stream of orders with repeats (a client's retry re-publishes an order). */
+function orders(count: number): OrderPlaced[] {
+  const placed: OrderPlaced[] = [];
+  for (let index = 0; index < count; index++) {
+    if (index % 7 === 6) {
+      placed.push(placed[index - 3]!); // the same order again
+      continue;
+    }
+    placed.push({
+      event_id: crypto.randomUUID(),
+      event_type: "OrderPlaced",
+      schema_version: 1,
+      occurred_at: new Date(start + index).toISOString(),
+      order_id: crypto.randomUUID(),
+      user_id: `student-${index}`,
+      item: ITEMS[index % ITEMS.length]!,
+      quantity: 1 + (index % 3),
+    });
+  }
+  return placed;
+}
+
+/**
+ * Runs the live path chunk by chunk (decide, write records, apply the committed chunk) and
+ * returns the final state with every record the chunks wrote, in order.
+ */
+function live(placed: OrderPlaced[], chunkSizes: number[], maxDecided: number) {
+  const state = initialState(PARTITION, { menu: MENU, partitionFor, maxDecided });
+  const records: { topic: string; value: string }[] = [];
+  let offset = 0;
+  let chunkIndex = 0;
+  while (offset < placed.length) {
+    const size = chunkSizes[chunkIndex++ % chunkSizes.length]!;
+    const entries: ChunkEntry[] = [];
+    const stockChanges = new Map<string, number>();
+    const decidedNow = new Set<string>();
+    let stock = state.stock;
+    for (const order of placed.slice(offset, offset + size)) {
+      const message: ConsumedMessage = {
+        partition: PARTITION,
+        offset: String(offset + entries.length),
+        key: order.item,
+        value: encodeEvent(OrderPlaced, order),
+      };
+      const decided = decideMessage(message, {
+        stock,
+        isDecided: (id) => decidedNow.has(id) || state.decided.has(id),
+        partitionFor,
+        newId: () => crypto.randomUUID(),
+        now: () => new Date(start),
+      });
+      if (decided.outcome.kind === "decided") {
+        const { event } = decided.outcome;
+        decidedNow.add(event.order_id);
+        if (event.event_type === "InventoryReserved") stockChanges.set(event.item, event.remaining);
+      }
+      stock = decided.stock;
+      entries.push({ message, outcome: decided.outcome });
+    }
+    const committedAtMs = start + chunkIndex * 1_000;
+    for (
+      const topic of chunkRecords(PARTITION, {
+        entries,
+        stockChanges,
+        committedAt: new Date(committedAtMs).toISOString(),
+      })
+    ) {
+      for (const message of topic.messages) {
+        records.push({ topic: topic.topic, value: String(message.value) });
+      }
+    }
+    applyChunk(state, {
+      stockChanges,
+      decidedIds: entries.flatMap(({ outcome }) =>
+        outcome.kind === "decided" ? [outcome.event.order_id] : []
+      ),
+      committedAtMs,
+    });
+    offset += size;
+  }
+  return { state, records };
+}
+
+/** What a restart rebuilds from the changelog records. */
+function restored(records: { topic: string; value: string }[], maxDecided: number): PartitionState {
+  const state = initialState(PARTITION, { menu: MENU, partitionFor, maxDecided });
+  for (const record of records) {
+    if (record.topic === INVENTORY_CHANGELOG) {
+      applyStockRecord(state, StockLevel.parse(JSON.parse(record.value)));
+    } else if (record.topic === INVENTORY_DECIDED) {
+      applyDecidedRecord(state, DecidedChunk.parse(JSON.parse(record.value)));
+    }
+  }
+  return state;
+}
+
+function assertSameState(actual: PartitionState, expected: PartitionState, ids: string[]): void {
+  assert.deepEqual([...actual.stock].sort(), [...expected.stock].sort());
+  assert.equal(actual.decided.size, expected.decided.size);
+  assert.deepEqual(
+    ids.map((id) => actual.decided.has(id)),
+    ids.map((id) => expected.decided.has(id)),
+  );
+}
+
+for (const maxDecided of [100_000, 25]) {
+  Deno.test(`a restart from the changelogs equals the live state (decided bound ${maxDecided})`, () => {
+    const placed = orders(300);
+    const { state, records } = live(placed, [1, 7, 50, 3], maxDecided);
+    assert.ok(state.stock.get("one-left") === 0, "some stock ran out");
+    assertSameState(restored(records, maxDecided), state, placed.map((order) => order.order_id));
+  });
+}
+
+Deno.test("initialState() holds only the menu's items that hash to the partition", () => {
+  const state = initialState(1, { menu: MENU, partitionFor: (item) => item.length % 2 });
+  assert.deepEqual([...state.stock.keys()].sort(), ["pizza", "salad"]);
+  assert.equal(state.decided.size, 0);
+});
