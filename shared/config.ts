@@ -69,15 +69,12 @@ export function parseConfig<Shape extends z.ZodRawShape>(
   throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 }
 
-/** Reads the keys of `shape` from `Deno.env`; on a bad value prints why and exits 1. */
+/**
+ * Reads the keys of `shape` from `Deno.env`. Throws {@linkcode ConfigError}, whose message names
+ * each bad variable; an entry point reports it and exits 1 (library code never exits).
+ */
 export function loadConfig<Shape extends z.ZodRawShape>(shape: Shape): z.infer<z.ZodObject<Shape>> {
   const env: Record<string, string | undefined> = {};
   for (const key of Object.keys(shape)) env[key] = Deno.env.get(key);
-  try {
-    return parseConfig(shape, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    Deno.exit(1);
-  }
+  return parseConfig(shape, env);
 }

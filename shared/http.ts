@@ -38,6 +38,44 @@ export function healthResponse(service: string, kafka: { connected: boolean }): 
   return json({ status: "ok", service, kafka: kafka.connected ? "connected" : "disconnected" });
 }
 
+/** Options of {@linkcode operationalRoutes}. */
+export interface OperationalOptions {
+  service: string;
+  kafka: { connected: boolean };
+  /** Whether the service does its job now (GET /ready answers 200). */
+  isReady: () => boolean;
+  /** Why it does not, for the 503 body. */
+  notReadyReason: string;
+  /** More of the 200 body of GET /ready. */
+  readyDetails?: () => Record<string, unknown>;
+  /** A Prometheus registry: served as GET /metrics. */
+  registry?: { metrics(): Promise<string>; readonly contentType: string };
+}
+
+/**
+ * The routes every service answers the same way: `GET /health` (200 while the process runs),
+ * `GET /ready` (200 only while it does its job, else 503 with Retry-After and the reason) and,
+ * with a registry, `GET /metrics` as Prometheus text.
+ */
+export function operationalRoutes(options: OperationalOptions): Record<string, Handler> {
+  const routes: Record<string, Handler> = {
+    "GET /health": () => healthResponse(options.service, options.kafka),
+    "GET /ready": () =>
+      options.isReady()
+        ? json({ status: "ready", ...options.readyDetails?.() })
+        : json({ error: options.notReadyReason }, {
+          status: 503,
+          headers: { "retry-after": "1" },
+        }),
+  };
+  const { registry } = options;
+  if (registry) {
+    routes["GET /metrics"] = async () =>
+      new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+  }
+  return routes;
+}
+
 /** A request handler, as `Deno.serve` takes it. */
 export type Handler = (
   request: Request,

@@ -25,13 +25,16 @@ export interface ServiceOptions {
   stopping?: AbortController;
 }
 
-/** Starts a service and installs its graceful shutdown. */
-export function runService(options: ServiceOptions): void {
+/**
+ * Starts a service and installs its graceful shutdown; resolves with the exit code once it has
+ * stopped (its `main.ts` exits with it).
+ */
+export function runService(options: ServiceOptions): Promise<number> {
   const { logger } = options;
   const stopping = options.stopping ?? new AbortController();
   const server = serveHttp(options.handler, options);
   const connected = connectWithRetry(options.connect, { logger, signal: stopping.signal });
-  onShutdownSignal(async () => {
+  return onShutdownSignal(async () => {
     stopping.abort();
     await server.shutdown();
     // A connect still in flight must settle first, or disconnect races it and leaves a socket open.

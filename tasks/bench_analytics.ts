@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shared/topics";
-import { exitOnStopRequest } from "./lib/entry.ts";
+import { onStopRequest } from "./lib/entry.ts";
 import { fillDecisions } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./lib/own_processes.ts";
 import { formatTable } from "./load/stats.ts";
@@ -21,7 +21,7 @@ if (!Number.isInteger(count) || count < 1) {
   Deno.exit(2);
 }
 const say = (line: string) => console.error(`bench | ${line}`);
-exitOnStopRequest("bench");
+onStopRequest("bench", () => Deno.exit(130));
 
 say("starting a broker of its own on 127.0.0.1:19592");
 await using broker = await startOwnBroker(19592);

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
-import { exitOnStopRequest } from "./lib/entry.ts";
+import { onStopRequest } from "./lib/entry.ts";
 import { fillOrders } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./lib/own_processes.ts";
 import { formatTable } from "./load/stats.ts";
@@ -22,7 +22,7 @@ if (!Number.isInteger(count) || count < 1) {
   Deno.exit(2);
 }
 const say = (line: string) => console.error(`bench | ${line}`);
-exitOnStopRequest("bench");
+onStopRequest("bench", () => Deno.exit(130));
 const quiet = createLogger({ service: "bench", level: "error", write: () => {} });
 
 async function waitFor(

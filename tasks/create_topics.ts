@@ -3,12 +3,20 @@
  * KAFKA_BOOTSTRAP_SERVERS, and checks existing ones. `up` does the same itself; this is for an
  * external cluster managed by hand and for the compose file's one-shot `topics` container.
  */
-import { createKafka, ensureTopics } from "@campus/shared/kafka";
+import { createKafka, ensureTopics, TopicMismatchError } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { commonEnv, ConfigError, loadConfig } from "@campus/shared/config";
 import { TOPICS } from "@campus/shared/topics";
 
-const config = loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+const config = (() => {
+  try {
+    return loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+})();
 const logger = createLogger({ service: "topics" });
 const admin = createKafka({ clientId: "topics", brokers: config.KAFKA_BOOTSTRAP_SERVERS, logger })
   .admin();
@@ -20,7 +28,10 @@ try {
     topics: TOPICS.map((topic) => topic.name),
   });
 } catch (error) {
-  logger.error(error instanceof ConfigError ? error.message : "cannot create topics", { error });
+  logger.error(
+    error instanceof TopicMismatchError ? error.message : "cannot create topics",
+    { error },
+  );
   Deno.exitCode = 1;
 } finally {
   await admin.disconnect();

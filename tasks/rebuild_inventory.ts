@@ -7,7 +7,7 @@
  * inventory-events, and consumers drop the repeats by order_id.
  */
 import type { Admin } from "kafkajs";
-import { commonEnv, loadConfig } from "@campus/shared/config";
+import { commonEnv, ConfigError, loadConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import {
@@ -63,7 +63,14 @@ export async function rebuildInventory(admin: Admin): Promise<{ deletedRecords: 
 }
 
 if (import.meta.main) {
-  const config = loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+  let config;
+  try {
+    config = loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
   const logger = createLogger({ service: "rebuild" });
   const admin = createKafka({
     clientId: "rebuild",

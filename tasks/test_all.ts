@@ -4,7 +4,7 @@
  * against it, and a clean stop, whatever happened. Ends with one line `N passed, N failed`.
  */
 import { spawnChild } from "./lib/child.ts";
-import { exitOnStopRequest } from "./lib/entry.ts";
+import { onStopRequest } from "./lib/entry.ts";
 import { RecentLines } from "./lib/lines.ts";
 import { isPortInUse } from "./lib/ports.ts";
 
@@ -129,7 +129,7 @@ async function startStack(): Promise<Stack> {
 }
 
 async function main(): Promise<void> {
-  exitOnStopRequest("test");
+  onStopRequest("test", () => Deno.exit(130));
   await check("formatting (deno fmt --check)", ["fmt", "--check"]);
   await check("lint (deno lint)", ["lint"]);
   await check("types (deno check)", ["check"]);

@@ -3,8 +3,8 @@ import {
   adminRefusal,
   createRouter,
   type Handler,
-  healthResponse,
   json,
+  operationalRoutes,
 } from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
 import type { ConsumerFigures, Replay } from "./consumer.ts";
@@ -47,14 +47,12 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
     operational: { ...analytics.figures(), lag: deps.lag(), replay: analytics.replay() ?? null },
   });
   return createRouter({
-    "GET /health": () => healthResponse("analytics", deps.kafka),
-    "GET /ready": () =>
-      analytics.ready
-        ? json({ status: "ready" })
-        : json({ error: "Not yet consuming inventory-events" }, {
-          status: 503,
-          headers: { "retry-after": "1" },
-        }),
+    ...operationalRoutes({
+      service: "analytics",
+      kafka: deps.kafka,
+      isReady: () => analytics.ready,
+      notReadyReason: "Not yet consuming inventory-events",
+    }),
     "GET /metrics": async (request) => {
       if (new URL(request.url).searchParams.get("fresh") === "true") await deps.refreshLag?.();
       if (!wantsPrometheus(request.headers.get("accept"))) return json(body());

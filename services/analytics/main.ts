@@ -1,5 +1,5 @@
 /** Analytics consumer: wires configuration, Kafka, the consumer, the report and HTTP. */
-import { loadConfig } from "@campus/shared/config";
+import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka } from "@campus/shared/kafka";
 import { watchLag } from "@campus/shared/lag";
@@ -10,7 +10,15 @@ import { AnalyticsConsumer } from "./consumer.ts";
 import { createAnalyticsHandler } from "./handler.ts";
 import { formatReport } from "./report.ts";
 
-const config = loadConfig(analyticsEnv);
+const config = (() => {
+  try {
+    return loadConfig(analyticsEnv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+})();
 const logger = createLogger({ service: "analytics", level: config.LOG_LEVEL });
 const kafka = createKafka({
   clientId: "analytics-service",
@@ -36,32 +44,34 @@ const reportTimer = setInterval(() => {
 
 // Aborted first on shutdown, so a request waiting for a replay answers instead of holding it up.
 const stopping = new AbortController();
-runService({
-  stopping,
-  handler: createAnalyticsHandler({
-    stopping: stopping.signal,
-    // "Connected" means consuming: it turns false when the consumer crashes or leaves the group.
-    kafka: {
-      get connected() {
-        return analytics.ready;
+Deno.exit(
+  await runService({
+    stopping,
+    handler: createAnalyticsHandler({
+      stopping: stopping.signal,
+      // "Connected" means consuming: it turns false when the consumer crashes or leaves the group.
+      kafka: {
+        get connected() {
+          return analytics.ready;
+        },
       },
+      analytics,
+      lag: () => lag.total,
+      refreshLag: () => lag.refresh(),
+    }),
+    hostname: config.HOST,
+    port: config.ANALYTICS_PORT,
+    logger,
+    connect: async () => {
+      await admin.connect();
+      await analytics.start();
+      connected = true;
     },
-    analytics,
-    lag: () => lag.total,
-    refreshLag: () => lag.refresh(),
+    close: async () => {
+      lag.stop();
+      clearInterval(reportTimer);
+      await analytics.stop();
+      await admin.disconnect();
+    },
   }),
-  hostname: config.HOST,
-  port: config.ANALYTICS_PORT,
-  logger,
-  connect: async () => {
-    await admin.connect();
-    await analytics.start();
-    connected = true;
-  },
-  close: async () => {
-    lag.stop();
-    clearInterval(reportTimer);
-    await analytics.stop();
-    await admin.disconnect();
-  },
-});
+);

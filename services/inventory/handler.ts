@@ -4,8 +4,8 @@ import {
   adminRefusal,
   createRouter,
   type Handler,
-  healthResponse,
   json,
+  operationalRoutes,
 } from "@campus/shared/http";
 import { readJsonBody } from "@campus/shared/read_body";
 import type { ConnectionState } from "@campus/shared/kafka";
@@ -33,14 +33,14 @@ const THROTTLE_BODY_LIMIT_BYTES = 1024;
 /** Builds the inventory service's request handler. */
 export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
   return createRouter({
-    "GET /health": () => healthResponse("inventory", deps.kafka),
-    "GET /ready": () =>
-      deps.isReady()
-        ? json({ status: "ready", partitions: deps.partitions() })
-        : json({ error: "Not yet in the consumer group with restored stock" }, {
-          status: 503,
-          headers: { "retry-after": "1" },
-        }),
+    ...operationalRoutes({
+      service: "inventory",
+      kafka: deps.kafka,
+      isReady: deps.isReady,
+      notReadyReason: "Not yet in the consumer group with restored stock",
+      readyDetails: () => ({ partitions: deps.partitions() }),
+      registry: deps.metrics.registry,
+    }),
     "GET /inventory": () => json({ items: deps.stock(), partitions: deps.partitions() }),
     "GET /lag": async (request) => {
       if (new URL(request.url).searchParams.get("fresh") === "true") await deps.refreshLag?.();
@@ -48,10 +48,6 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
       const total = Object.values(partitions).reduce((sum, value) => sum + value, 0);
       return json({ total, partitions });
     },
-    "GET /metrics": async () =>
-      new Response(await deps.metrics.registry.metrics(), {
-        headers: { "content-type": deps.metrics.registry.contentType },
-      }),
     "POST /admin/throttle": async (request, info) => {
       const refusal = adminRefusal(request, info);
       if (refusal) return refusal;

@@ -1,5 +1,5 @@
 /** Inventory consumer: wires configuration, the stock menu, Kafka, the processor and HTTP. */
-import { loadConfig } from "@campus/shared/config";
+import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka, keyPartitioner } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
@@ -11,7 +11,15 @@ import { createInventoryMetrics } from "./metrics.ts";
 import { InventoryProcessor } from "./processor.ts";
 import { parseMenu } from "./stock.ts";
 
-const config = loadConfig(inventoryEnv);
+const config = (() => {
+  try {
+    return loadConfig(inventoryEnv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+})();
 const logger = createLogger({ service: "inventory", level: config.LOG_LEVEL });
 let menu: Map<string, number>;
 try {
@@ -54,33 +62,35 @@ const lag = watchLag(admin, {
   onError: (error) => logger.debug("cannot read consumer lag", { error }),
 });
 
-runService({
-  handler: createInventoryHandler({
-    // "Connected" means in the group: it turns false when the consumer crashes or stops.
-    kafka: {
-      get connected() {
-        return processor.ready;
+Deno.exit(
+  await runService({
+    handler: createInventoryHandler({
+      // "Connected" means in the group: it turns false when the consumer crashes or stops.
+      kafka: {
+        get connected() {
+          return processor.ready;
+        },
       },
+      isReady: () => processor.ready,
+      stock: () => processor.stock(),
+      partitions: () => processor.partitions,
+      lag: () => lag.partitions,
+      refreshLag: () => lag.refresh(),
+      throttle,
+      metrics,
+    }),
+    hostname: config.HOST,
+    port: config.INVENTORY_PORT,
+    logger,
+    connect: async () => {
+      await admin.connect();
+      await processor.start();
+      connected = true;
     },
-    isReady: () => processor.ready,
-    stock: () => processor.stock(),
-    partitions: () => processor.partitions,
-    lag: () => lag.partitions,
-    refreshLag: () => lag.refresh(),
-    throttle,
-    metrics,
+    close: async () => {
+      lag.stop();
+      await processor.stop();
+      await admin.disconnect();
+    },
   }),
-  hostname: config.HOST,
-  port: config.INVENTORY_PORT,
-  logger,
-  connect: async () => {
-    await admin.connect();
-    await processor.start();
-    connected = true;
-  },
-  close: async () => {
-    lag.stop();
-    await processor.stop();
-    await admin.disconnect();
-  },
-});
+);

@@ -1,5 +1,5 @@
 /** HTTP routes of the producer service. */
-import { createRouter, type Handler, healthResponse, json } from "@campus/shared/http";
+import { createRouter, type Handler, operationalRoutes } from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
 import type { ProducerMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -24,16 +24,13 @@ export function createProducerHandler(deps: ProducerHandlerDeps): Handler {
   const routes: Record<string, Handler> = {
     "POST /order": orders.placeOrder,
     "POST /orders/batch": orders.placeBatch,
-    "GET /health": () => healthResponse("producer", deps.kafka),
-    "GET /ready": () =>
-      deps.isReady() ? json({ status: "ready" }) : json({ error: "Not connected to Kafka" }, {
-        status: 503,
-        headers: { "retry-after": "1" },
-      }),
-    "GET /metrics": async () =>
-      new Response(await metrics.registry.metrics(), {
-        headers: { "content-type": metrics.registry.contentType },
-      }),
+    ...operationalRoutes({
+      service: "producer",
+      kafka: deps.kafka,
+      isReady: deps.isReady,
+      notReadyReason: "Not connected to Kafka",
+      registry: metrics.registry,
+    }),
     "GET /openapi.json": () =>
       new Response(openApi, { headers: { "content-type": "application/json" } }),
   };

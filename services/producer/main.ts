@@ -1,5 +1,5 @@
 /** Producer Order service: wires configuration, Kafka, the batcher and HTTP. */
-import { loadConfig } from "@campus/shared/config";
+import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
@@ -11,7 +11,15 @@ import { KafkaSender } from "./kafka_sender.ts";
 import { createProducerMetrics } from "./metrics.ts";
 import { createOrderPublisher } from "./order_publisher.ts";
 
-const config = loadConfig(producerEnv);
+const config = (() => {
+  try {
+    return loadConfig(producerEnv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+})();
 const logger = createLogger({ service: "producer", level: config.LOG_LEVEL });
 const kafka = createKafka({
   clientId: "producer-service",
@@ -42,26 +50,28 @@ const batcher = new ProduceBatcher(sender.send, {
   },
 });
 
-runService({
-  handler: createProducerHandler({
-    publish: createOrderPublisher(batcher, (key) => sender.partitionFor(key)),
-    isReady: () => sender.ready,
-    kafka: {
-      get connected() {
-        return sender.ready;
+Deno.exit(
+  await runService({
+    handler: createProducerHandler({
+      publish: createOrderPublisher(batcher, (key) => sender.partitionFor(key)),
+      isReady: () => sender.ready,
+      kafka: {
+        get connected() {
+          return sender.ready;
+        },
       },
-    },
-    now: () => new Date(),
-    newId: () => crypto.randomUUID(),
-    metrics,
+      now: () => new Date(),
+      newId: () => crypto.randomUUID(),
+      metrics,
+      logger,
+    }),
+    hostname: config.HOST,
+    port: config.PRODUCER_PORT,
     logger,
+    connect: () => sender.connect(),
+    close: async () => {
+      await batcher.close();
+      await sender.close();
+    },
   }),
-  hostname: config.HOST,
-  port: config.PRODUCER_PORT,
-  logger,
-  connect: () => sender.connect(),
-  close: async () => {
-    await batcher.close();
-    await sender.close();
-  },
-});
+);
