@@ -10,6 +10,7 @@
 import { ConfigError, parseConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { SERVICES } from "@campus/shared/services";
 import { listenForStop } from "@campus/shared/stop_signals";
 import { TOPICS } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
@@ -21,11 +22,6 @@ import { isPortInUse } from "./lib/ports.ts";
 import { javaCommand, MissingToolError } from "./lib/tools.ts";
 import { type UpConfig, upEnv } from "./up_config.ts";
 
-const SERVICES = [
-  { name: "producer", portKey: "PRODUCER_PORT" },
-  { name: "inventory", portKey: "INVENTORY_PORT" },
-  { name: "analytics", portKey: "ANALYTICS_PORT" },
-] as const;
 type Service = (typeof SERVICES)[number];
 const NAMES = ["up", "kafka", ...SERVICES.map((service) => service.name)];
 const print = createPrefixer(NAMES, useColor());
@@ -62,7 +58,7 @@ function clientHost(config: UpConfig): string {
 function portsToClaim(config: UpConfig): Array<[string, string, number]> {
   const ports: Array<[string, string, number]> = selected(config).map((
     service,
-  ) => [service.name, clientHost(config), config[service.portKey]]);
+  ) => [service.name, clientHost(config), config[service.portVariable]]);
   if (!config.KAFKA_BOOTSTRAP_SERVERS) {
     ports.push(
       ["kafka", "127.0.0.1", config.KAFKA_PORT],
@@ -187,7 +183,7 @@ function startServices(
     });
     return {
       ...service,
-      url: `http://${clientHost(run.config)}:${run.config[service.portKey]}`,
+      url: `http://${clientHost(run.config)}:${run.config[service.portVariable]}`,
       child,
     };
   });

@@ -1,6 +1,7 @@
 /** The environment `deno task up` reads. The services read their own keys themselves. */
 import { z } from "zod";
 import { brokerList, port } from "@campus/shared/config";
+import { ANALYTICS, INVENTORY, PRODUCER } from "@campus/shared/services";
 
 /** Keys read by the supervisor, with defaults. */
 export const upEnv = {
@@ -16,9 +17,9 @@ export const upEnv = {
     .default("768m"),
   JAVA_HOME: z.string().optional(),
   HOST: z.string().default("127.0.0.1"),
-  PRODUCER_PORT: port(5001),
-  INVENTORY_PORT: port(5002),
-  ANALYTICS_PORT: port(5003),
+  [PRODUCER.portVariable]: port(PRODUCER.defaultPort),
+  [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
+  [ANALYTICS.portVariable]: port(ANALYTICS.defaultPort),
   /** Which services to start, e.g. "producer" to measure the producer alone. */
   UP_SERVICES: z.string().default("producer,inventory,analytics")
     .transform((value) => value.split(",").map((name) => name.trim()).filter(Boolean))

@@ -7,6 +7,7 @@
  */
 import { AssertionError } from "node:assert/strict";
 import type { Admin, Kafka } from "kafkajs";
+import { ANALYTICS, defaultUrl, INVENTORY, PRODUCER } from "@campus/shared/services";
 import { setting } from "../tasks/lib/setting.ts";
 
 /** Whether a permission is granted without prompting. */
@@ -18,9 +19,9 @@ export { setting } from "../tasks/lib/setting.ts";
 
 /** Where the stack under test is. */
 export const stack = {
-  producerUrl: setting("PRODUCER_URL", "http://127.0.0.1:5001"),
-  inventoryUrl: setting("INVENTORY_URL", "http://127.0.0.1:5002"),
-  analyticsUrl: setting("ANALYTICS_URL", "http://127.0.0.1:5003"),
+  producerUrl: setting("PRODUCER_URL", defaultUrl(PRODUCER)),
+  inventoryUrl: setting("INVENTORY_URL", defaultUrl(INVENTORY)),
+  analyticsUrl: setting("ANALYTICS_URL", defaultUrl(ANALYTICS)),
   brokers: setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(","),
 };
 

@@ -3,16 +3,17 @@
  * project: the same scripts, permissions, ports and pinned versions as `deno task up` uses.
  */
 import assert from "node:assert/strict";
+import { SERVICES as SERVICE_REGISTRY } from "@campus/shared/services";
 import { granted } from "./_support.ts";
 
 // The yaml package reads LOG_TOKENS and LOG_STREAM from the environment when it loads.
 const ignore = !granted({ name: "read", path: "." }) ||
   !["LOG_TOKENS", "LOG_STREAM"].every((variable) => granted({ name: "env", variable }));
-const SERVICES = [
-  { name: "producer", portKey: "PRODUCER_PORT", port: 5001 },
-  { name: "inventory", portKey: "INVENTORY_PORT", port: 5002 },
-  { name: "analytics", portKey: "ANALYTICS_PORT", port: 5003 },
-];
+const SERVICES = SERVICE_REGISTRY.map((service) => ({
+  name: service.name,
+  portKey: service.portVariable,
+  port: service.defaultPort,
+}));
 
 interface ComposeService {
   image: string;

@@ -1,4 +1,5 @@
 /** Analytics consumer: wires configuration, Kafka, the consumer, the report and HTTP. */
+import { ANALYTICS } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka } from "@campus/shared/kafka";
@@ -21,7 +22,7 @@ const config = (() => {
 })();
 const logger = createLogger({ service: "analytics", level: config.LOG_LEVEL });
 const kafka = createKafka({
-  clientId: "analytics-service",
+  clientId: ANALYTICS.clientId,
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
 });

@@ -1,6 +1,7 @@
 /** The inventory service's environment. */
 import { z } from "zod";
 import { commonEnv, port } from "@campus/shared/config";
+import { INVENTORY } from "@campus/shared/services";
 
 /** Longest processing delay, in seconds. */
 export const MAX_DELAY_SECONDS = 3600;
@@ -13,7 +14,7 @@ export const DelaySeconds = z.coerce.number({ error: "must be a number of second
 /** Keys read by the inventory service, with defaults. */
 export const inventoryEnv = {
   ...commonEnv,
-  INVENTORY_PORT: port(5002),
+  [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
   /** Seconds spent per message, to make consumer lag visible. */
   PROCESSING_DELAY: DelaySeconds.default(0),
   /** Initial stock: a JSON object of item names to units. */

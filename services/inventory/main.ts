@@ -1,4 +1,5 @@
 /** Inventory consumer: wires configuration, the stock menu, Kafka, the processor and HTTP. */
+import { INVENTORY } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka, keyPartitioner } from "@campus/shared/kafka";
@@ -31,7 +32,7 @@ try {
   Deno.exit(1);
 }
 const kafka = createKafka({
-  clientId: "inventory-service",
+  clientId: INVENTORY.clientId,
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
 });

@@ -1,6 +1,7 @@
 /** The producer service's environment. */
 import { z } from "zod";
 import { commonEnv, port } from "@campus/shared/config";
+import { PRODUCER } from "@campus/shared/services";
 
 const positiveInt = (what: string, max: number) =>
   z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` })
@@ -9,7 +10,7 @@ const positiveInt = (what: string, max: number) =>
 /** Keys read by the producer service, with defaults. */
 export const producerEnv = {
   ...commonEnv,
-  PRODUCER_PORT: port(5001),
+  [PRODUCER.portVariable]: port(PRODUCER.defaultPort),
   /** Longest wait for Kafka's acknowledgement before answering 503. */
   PRODUCE_TIMEOUT_MS: positiveInt("a number of milliseconds", 120_000).default(5_000),
   /**

@@ -1,4 +1,5 @@
 /** Producer Order service: wires configuration, Kafka, the batcher and HTTP. */
+import { PRODUCER } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
 import { createKafka } from "@campus/shared/kafka";
@@ -22,7 +23,7 @@ const config = (() => {
 })();
 const logger = createLogger({ service: "producer", level: config.LOG_LEVEL });
 const kafka = createKafka({
-  clientId: "producer-service",
+  clientId: PRODUCER.clientId,
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
 });
