@@ -4,6 +4,8 @@
  * @module
  */
 
+import { forEachLine } from "../tasks/lib/lines.ts";
+
 /** The variable that carries a run's marker. */
 export const MARKER_VARIABLE = "OWNED_PROCESS_MARKER";
 
@@ -39,4 +41,51 @@ export async function markedProcessRunning(marker: string, fragment: string): Pr
     if (pid && args?.includes(fragment) && pids.has(Number(pid))) return Number(pid);
   }
   throw new Error(`No process of the run runs ${fragment}`);
+}
+
+/** `deno task <task>` started as a terminal starts a foreground job: in a process group of its own. */
+export interface TerminalJob extends AsyncDisposable {
+  /** In the environment of the task and of everything it starts. */
+  readonly marker: string;
+  /** The `deno task` wrapper; its pid is also the group id. */
+  readonly wrapperPid: number;
+  /** Everything the job printed so far. */
+  readonly lines: string[];
+  readonly status: Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Starts `deno task <task>` with `env` and a marker of its own. Disposing it SIGKILLs every
+ * process that carries the marker, whatever the test did: nothing is left for the next test.
+ */
+export function startTerminalJob(task: string, env: Record<string, string>): TerminalJob {
+  const marker = crypto.randomUUID();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", task],
+    env: { NO_COLOR: "1", ...env, [MARKER_VARIABLE]: marker },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+  }).spawn();
+  const lines: string[] = [];
+  const output = Promise.all([
+    forEachLine(child.stdout, (line) => lines.push(line)),
+    forEachLine(child.stderr, (line) => lines.push(line)),
+  ]);
+  const status = output.then(() => child.status);
+  return {
+    marker,
+    wrapperPid: child.pid,
+    lines,
+    status,
+    async [Symbol.asyncDispose]() {
+      for (const pid of await processesWithMarker(marker)) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* already gone */ }
+      }
+      await status;
+    },
+  };
 }

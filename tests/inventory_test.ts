@@ -13,6 +13,15 @@ import {
 
 const inventory = stack.inventoryUrl;
 
+/** Sets the inventory's per-message delay through its admin route. */
+function throttle(seconds: number): Promise<Response> {
+  return fetch(`${inventory}/admin/throttle`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ seconds }),
+  });
+}
+
 async function placeOrders(
   orders: { user_id: string; item: string; quantity: number }[],
 ): Promise<string[]> {
@@ -113,12 +122,6 @@ Deno.test({
 }, async () => {
   const kafka = await testKafka("inventory-lag-test");
   const resultsStart = await endOffsets(kafka, INVENTORY_EVENTS);
-  const throttle = (seconds: number) =>
-    fetch(`${inventory}/admin/throttle`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ seconds }),
-    });
   assert.deepEqual(await (await throttle(0.02)).json(), { seconds: 0.02 });
   let ids: string[] = [];
   try {
@@ -162,12 +165,6 @@ Deno.test({
 }, async () => {
   const kafka = await testKafka("inventory-slow-throttle-test");
   const resultsStart = await endOffsets(kafka, INVENTORY_EVENTS);
-  const throttle = (seconds: number) =>
-    fetch(`${inventory}/admin/throttle`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ seconds }),
-    }).then((response) => response.body?.cancel());
   let ids: string[] = [];
   const decided = async () => {
     const found = await decidedOrderIds(kafka, resultsStart);
@@ -175,7 +172,7 @@ Deno.test({
   };
   // 12 s per order: more than the 10 s session timeout, which once got the member thrown out
   // of its group before every decision, so that nothing was ever decided.
-  await throttle(12);
+  await (await throttle(12)).body?.cancel();
   try {
     ids = await placeOrders([{ user_id: "slow-1", item: "soup", quantity: 1 }]);
     const started = performance.now();
@@ -197,7 +194,7 @@ Deno.test({
       return total === 2 ? true : undefined;
     });
   } finally {
-    await throttle(0);
+    await (await throttle(0)).body?.cancel();
   }
   const lifted = performance.now();
   await eventually(

@@ -4,9 +4,8 @@
  * SIGKILL of the task itself: it cannot clean up, so what it started has to notice on its own.
  */
 import assert from "node:assert/strict";
-import { forEachLine } from "../tasks/lib/lines.ts";
 import { isPortInUse } from "../tasks/lib/ports.ts";
-import { childrenOf, MARKER_VARIABLE, processesWithMarker } from "./_processes.ts";
+import { childrenOf, processesWithMarker, startTerminalJob } from "./_processes.ts";
 import { canStartProcesses, eventually } from "./_support.ts";
 
 /** Runs `deno task <task>` as a terminal would; SIGKILLs the task once `started` says so. */
@@ -14,26 +13,14 @@ async function killTaskOnceStarted(
   task: string,
   started: (lines: string[]) => boolean,
 ): Promise<{ marker: string; lines: string[] }> {
-  const marker = crypto.randomUUID();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", task],
-    env: { NO_COLOR: "1", [MARKER_VARIABLE]: marker },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
-  }).spawn();
-  const lines: string[] = [];
-  const output = Promise.all([
-    forEachLine(child.stdout, (line) => lines.push(line)),
-    forEachLine(child.stderr, (line) => lines.push(line)),
-  ]);
+  await using job = startTerminalJob(task, {});
+  const { marker, lines } = job;
   try {
     await eventually(`${task} started its processes`, () => started(lines) ? true : undefined, {
       timeoutMs: 120_000,
       lastSeen: () => lines.slice(-10),
     });
-    const [taskPid] = await childrenOf(child.pid);
+    const [taskPid] = await childrenOf(job.wrapperPid);
     assert.ok(taskPid, "deno task runs the task as its child");
     Deno.kill(taskPid, "SIGKILL");
     await eventually(
@@ -46,14 +33,8 @@ async function killTaskOnceStarted(
       },
     );
     return { marker, lines };
-  } finally {
-    for (const pid of await processesWithMarker(marker)) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
-    await output;
-    await child.status;
+  } catch (error) {
+    throw new Error(`${error}\n${lines.slice(-20).join("\n")}`);
   }
 }
 

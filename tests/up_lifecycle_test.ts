@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { isPortInUse } from "../tasks/lib/ports.ts";
-import { forEachLine } from "../tasks/lib/lines.ts";
 import {
   childrenOf,
   markedProcessRunning,
-  MARKER_VARIABLE,
   processesWithMarker,
+  startTerminalJob,
+  type TerminalJob,
 } from "./_processes.ts";
 import { canStartProcesses, eventually } from "./_support.ts";
 
@@ -27,14 +27,9 @@ const PORTS = {
 const GONE_WITHIN_MS = 60_000;
 
 /** A running `deno task up`, in its own process group like a terminal's foreground job. */
-interface UpUnderTest extends AsyncDisposable {
-  marker: string;
-  /** The `deno task` wrapper; its pid is also the group id. */
-  wrapperPid: number;
+interface UpUnderTest extends TerminalJob {
   /** The `deno run tasks/up.ts` process, child of the wrapper. */
   upPid: number;
-  lines: string[];
-  status: Promise<Deno.CommandStatus>;
 }
 
 function portsInUse(): string[] {
@@ -42,44 +37,13 @@ function portsInUse(): string[] {
 }
 
 async function startUp(dataDir = ".data/lifecycle/kafka"): Promise<UpUnderTest> {
-  const marker = crypto.randomUUID();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "up"],
-    env: {
-      ...PORTS,
-      // Empty means unset: this run starts a broker of its own, whatever cluster the suite uses.
-      KAFKA_BOOTSTRAP_SERVERS: "",
-      KAFKA_DATA_DIR: dataDir,
-      NO_COLOR: "1",
-      [MARKER_VARIABLE]: marker,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
-  }).spawn();
-  const lines: string[] = [];
-  const output = Promise.all([
-    forEachLine(child.stdout, (line) => lines.push(line)),
-    forEachLine(child.stderr, (line) => lines.push(line)),
-  ]);
-  const status = output.then(() => child.status);
-  const run: UpUnderTest = {
-    marker,
-    wrapperPid: child.pid,
-    upPid: 0,
-    lines,
-    status,
-    async [Symbol.asyncDispose]() {
-      // Whatever the test did, leave nothing behind for the next one.
-      for (const pid of await processesWithMarker(marker)) {
-        try {
-          Deno.kill(pid, "SIGKILL");
-        } catch { /* already gone */ }
-      }
-      await status;
-    },
-  };
+  const job = startTerminalJob("up", {
+    ...PORTS,
+    // Empty means unset: this run starts a broker of its own, whatever cluster the suite uses.
+    KAFKA_BOOTSTRAP_SERVERS: "",
+    KAFKA_DATA_DIR: dataDir,
+  });
+  const { lines } = job;
   try {
     await eventually("the up banner", () => {
       if (lines.some((line) => line.endsWith("| Ctrl-C stops everything."))) return true;
@@ -88,12 +52,11 @@ async function startUp(dataDir = ".data/lifecycle/kafka"): Promise<UpUnderTest> 
       }
       return undefined;
     }, { timeoutMs: 120_000, lastSeen: () => lines.slice(-15) });
-    const [upPid] = await childrenOf(child.pid);
+    const [upPid] = await childrenOf(job.wrapperPid);
     assert.ok(upPid, "deno task runs up as its child");
-    run.upPid = upPid;
-    return run;
+    return Object.assign(job, { upPid });
   } catch (error) {
-    await run[Symbol.asyncDispose]();
+    await job[Symbol.asyncDispose]();
     throw new Error(`${error}\n${lines.slice(-40).join("\n")}`);
   }
 }
