@@ -9,6 +9,7 @@ import { inventoryEnv } from "./config.ts";
 import { createInventoryHandler } from "./handler.ts";
 import { watchLag } from "@campus/shared/lag";
 import { createInventoryMetrics } from "./metrics.ts";
+import { kafkaInventoryPort } from "./kafka_port.ts";
 import { InventoryProcessor } from "./processor.ts";
 import { parseMenu } from "./stock.ts";
 
@@ -38,11 +39,12 @@ const kafka = createKafka({
 });
 const throttle = { seconds: config.PROCESSING_DELAY };
 const metrics = createInventoryMetrics({ delaySeconds: () => throttle.seconds });
+const partitionFor = keyPartitioner(EVENT_PARTITIONS);
 const processor = new InventoryProcessor({
-  kafka,
+  kafka: kafkaInventoryPort(kafka, { logger, menu, partitionFor }),
   logger,
   menu,
-  partitionFor: keyPartitioner(EVENT_PARTITIONS),
+  partitionFor,
   delaySeconds: () => throttle.seconds,
   onDecided: (outcomes) => metrics.countOutcomes(outcomes),
   onTransaction: (ok) => metrics.transactions.inc({ outcome: ok ? "committed" : "aborted" }),

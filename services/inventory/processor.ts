@@ -9,13 +9,6 @@
  * the changelogs before it decides anything else.
  * @module
  */
-import {
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
 import type { Logger } from "@campus/shared/log";
 import { Restarter } from "@campus/shared/restarter";
 import { sleep } from "@campus/shared/timing";
@@ -23,7 +16,13 @@ import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/sha
 import { type ChunkEntry, chunkRecords } from "./records.ts";
 import { type ConsumedMessage, decideMessage, type Outcome } from "./decide.ts";
 import { applyChunk, forgetDecidedBefore, type PartitionState } from "./partition_state.ts";
-import { restorePartitions } from "./restore.ts";
+import type {
+  FetchedBatch,
+  FetchedMessage,
+  GroupMember,
+  InventoryKafka,
+  PartitionProducer,
+} from "./kafka_port.ts";
 import type { Stock } from "./stock.ts";
 import { waitProcessingDelay } from "./throttle.ts";
 
@@ -48,7 +47,8 @@ export interface ProcessorEvents {
 
 /** Options of {@linkcode InventoryProcessor}. */
 export interface ProcessorOptions extends ProcessorEvents {
-  kafka: Kafka;
+  /** Kafka, through the few calls the processor makes (kafka_port.ts). */
+  kafka: InventoryKafka;
   logger: Logger;
   menu: ReadonlyMap<string, number>;
   partitionFor: (item: string) => number;
@@ -59,13 +59,13 @@ export interface ProcessorOptions extends ProcessorEvents {
 }
 
 interface OwnedPartition {
-  producer: Producer;
+  producer: PartitionProducer;
   state?: PartitionState;
 }
 
 /** Consumes order-events and decides each order once. */
 export class InventoryProcessor {
-  #consumer: Consumer;
+  #consumer: GroupMember;
   #owned = new Map<number, OwnedPartition>();
   #assigned: number[] = [];
   #restoring: Promise<void> | undefined;
@@ -94,25 +94,13 @@ export class InventoryProcessor {
     });
   }
 
-  #newConsumer(): Consumer {
-    const consumer = this.options.kafka.consumer({
-      groupId: INVENTORY_GROUP,
-      readUncommitted: false,
-      maxWaitTimeInMs: 250,
-      // About one chunk per partition per fetch; kafkajs's 10 MB default mostly costs memory.
-      maxBytesPerPartition: 384 * 1024,
-      maxBytes: 1024 * 1024,
-      // A crashed member's partitions move after 10 s instead of kafkajs's 30 s default; long
-      // processing delays heartbeat between messages, so they do not hit this.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 2_000,
-    });
-    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
-    consumer.on(GROUP_JOIN, ({ payload }) => {
+  #newConsumer(): GroupMember {
+    const member = this.options.kafka.member();
+    member.onJoin((partitions) => {
       this.#restarter.healthy();
-      this.#onAssignment(payload.memberAssignment[ORDER_EVENTS] ?? []);
+      this.#onAssignment(partitions);
     });
-    consumer.on(CRASH, ({ payload }) => {
+    member.onCrash((error, restartedByClient) => {
       this.#joined = false;
       // Out of the group, this member owns nothing: another may take its partitions meanwhile.
       // Whatever it is assigned after rejoining is restored afresh, never served stale.
@@ -120,13 +108,13 @@ export class InventoryProcessor {
       // kafkajs restarts by itself only after retriable errors; anything else (a fenced producer,
       // an expired producer id) would leave this consumer stopped for good.
       this.options.logger.error("consumer crashed", {
-        error: payload.error,
-        restarted_by: payload.restart ? "kafkajs" : "this service",
+        error,
+        restarted_by: restartedByClient ? "kafkajs" : "this service",
       });
-      if (!payload.restart && !this.#stopping) this.#restarter.request(payload.error);
+      if (!restartedByClient && !this.#stopping) this.#restarter.request(error);
     });
-    consumer.on(STOP, () => this.#joined = false);
-    return consumer;
+    member.onStop(() => this.#joined = false);
+    return member;
   }
 
   /** Joined the group and every assigned partition's state is restored. */
@@ -151,14 +139,7 @@ export class InventoryProcessor {
 
   /** Joins the group and starts deciding. */
   async start(): Promise<void> {
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: ORDER_EVENTS, fromBeginning: true });
-    await this.#consumer.run({
-      autoCommit: false, // offsets commit inside each transaction
-      eachBatchAutoResolve: false, // a chunk not committed must be fetched again
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.#processBatch(payload),
-    });
+    await this.#consumer.run((batch) => this.#processBatch(batch));
   }
 
   /** Leaves the group and closes every producer. */
@@ -230,44 +211,26 @@ export class InventoryProcessor {
     // Fence first: a new producer session for each partition's transactional id aborts whatever
     // a previous owner left open, so the restore below can read to the end.
     for (const partition of pending) {
-      const owned = this.#owned.get(partition) ?? { producer: this.#newProducer(partition) };
+      const owned = this.#owned.get(partition) ??
+        { producer: this.options.kafka.producer(partition) };
       this.#owned.set(partition, owned);
       await owned.producer.connect();
       const fence = await owned.producer.transaction();
       await fence.abort();
     }
-    const restored = await restorePartitions(pending, {
-      kafka: this.options.kafka,
-      logger: this.options.logger,
-      menu: this.options.menu,
-      partitionFor: this.options.partitionFor,
-      decidedSinceMs: this.#now().getTime() - DECIDED_RETENTION_MS,
-    });
+    const restored = await this.options.kafka.restore(
+      pending,
+      this.#now().getTime() - DECIDED_RETENTION_MS,
+    );
     for (const [partition, state] of restored) {
       const owned = this.#owned.get(partition);
       if (owned) owned.state = state;
     }
   }
 
-  #newProducer(partition: number): Producer {
-    return this.options.kafka.producer({
-      transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: 60_000,
-      // Right after a commit the coordinator may still be writing its markers and answer
-      // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms) instead of 100 ms.
-      retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
-      // Every record names its partition; this only keeps kafkajs from warning about its default.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-  }
-
-  async #processBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const partition = batch.partition;
+  async #processBatch(batch: FetchedBatch): Promise<void> {
+    const { partition, messages, resolveOffset, heartbeat, isRunning, isStale } = batch;
     await this.#ensureRestored(partition);
-    const messages = batch.messages;
     let index = 0;
     while (index < messages.length) {
       if (!isRunning() || isStale() || this.#stopping) return;
@@ -290,9 +253,9 @@ export class InventoryProcessor {
   /** Decides messages from `start` until the chunk is full, applying the processing delay. */
   async #decideChunk(
     state: PartitionState,
-    messages: EachBatchPayload["batch"]["messages"],
+    messages: readonly FetchedMessage[],
     start: number,
-    context: { partition: number } & Pick<EachBatchPayload, "heartbeat" | "isRunning" | "isStale">,
+    context: Pick<FetchedBatch, "partition" | "heartbeat" | "isRunning" | "isStale">,
   ) {
     const entries: ChunkEntry[] = [];
     const decidedNow = new Set<string>();

@@ -1,0 +1,146 @@
+/**
+ * The few things the inventory processor needs from Kafka, as narrow interfaces of its own, and
+ * their kafkajs implementation. The processor talks only to these, so its unit tests drive a
+ * rebalance, a failed or fenced commit, a crash and a restore with fakes (processor_test.ts),
+ * the way kafkajs tests its own runner; the broker-backed tests exercise the real thing.
+ * @module
+ */
+import { type Consumer, type Kafka, Partitioners, type TopicMessages } from "kafkajs";
+import type { Logger } from "@campus/shared/log";
+import { INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
+import type { PartitionState } from "./partition_state.ts";
+import { restorePartitions } from "./restore.ts";
+
+/** A message of order-events, as far as deciding needs it. */
+export interface FetchedMessage {
+  offset: string;
+  key: Uint8Array | string | null;
+  value: Uint8Array | string | null;
+}
+
+/** One fetched batch of one partition, with the controls kafkajs hands its handler. */
+export interface FetchedBatch {
+  partition: number;
+  messages: readonly FetchedMessage[];
+  /** Marks `offset` consumed (the next fetch after a failure starts past it). */
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  /** The batch was fetched before a rebalance or seek: stop deciding it. */
+  isStale(): boolean;
+}
+
+/** A member of the inventory group on order-events. */
+export interface GroupMember {
+  /** Joined (again), owning `partitions`. */
+  onJoin(listener: (partitions: number[]) => void): void;
+  /** Stopped by an error; `restartedByClient` when the client restarts it by itself. */
+  onCrash(listener: (error: unknown, restartedByClient: boolean) => void): void;
+  onStop(listener: () => void): void;
+  /** Connects, subscribes and starts handing each fetched batch to `eachBatch`. */
+  run(eachBatch: (batch: FetchedBatch) => Promise<void>): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** A transaction of one partition's producer. */
+export interface PartitionTransaction {
+  sendBatch(records: { topicMessages: TopicMessages[]; acks: -1 }): Promise<unknown>;
+  sendOffsets(offsets: {
+    consumerGroupId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** The transactional producer of one partition of order-events. */
+export interface PartitionProducer {
+  connect(): Promise<void>;
+  transaction(): Promise<PartitionTransaction>;
+  disconnect(): Promise<void>;
+}
+
+/** Everything the processor asks of Kafka. */
+export interface InventoryKafka {
+  member(): GroupMember;
+  producer(partition: number): PartitionProducer;
+  /** Rebuilds the state of `partitions` from the changelogs, forgetting decisions before then. */
+  restore(
+    partitions: readonly number[],
+    decidedSinceMs: number,
+  ): Promise<Map<number, PartitionState>>;
+}
+
+/** The kafkajs implementation. */
+export function kafkaInventoryPort(
+  kafka: Kafka,
+  options: {
+    logger: Logger;
+    menu: ReadonlyMap<string, number>;
+    partitionFor: (item: string) => number;
+  },
+): InventoryKafka {
+  return {
+    member: () => kafkaMember(kafka),
+    producer: (partition) =>
+      kafka.producer({
+        // Named by the partition: whoever takes it over fences the previous owner.
+        transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60_000,
+        // Right after a commit the coordinator may still be writing its markers and answer
+        // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms), not in 100 ms.
+        retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
+        // Every record names its partition; this only keeps kafkajs from warning about its default.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    restore: (partitions, decidedSinceMs) =>
+      restorePartitions(partitions, { kafka, ...options, decidedSinceMs }),
+  };
+}
+
+function kafkaMember(kafka: Kafka): GroupMember {
+  const consumer: Consumer = kafka.consumer({
+    groupId: INVENTORY_GROUP,
+    readUncommitted: false,
+    maxWaitTimeInMs: 250,
+    // About one chunk per partition per fetch; kafkajs's 10 MB default mostly costs memory.
+    maxBytesPerPartition: 384 * 1024,
+    maxBytes: 1024 * 1024,
+    // A crashed member's partitions move after 10 s instead of kafkajs's 30 s default; long
+    // processing delays heartbeat between messages, so they do not hit this.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2_000,
+  });
+  const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+  return {
+    onJoin: (listener) =>
+      void consumer.on(
+        GROUP_JOIN,
+        ({ payload }) => listener(payload.memberAssignment[ORDER_EVENTS] ?? []),
+      ),
+    onCrash: (listener) =>
+      void consumer.on(CRASH, ({ payload }) => listener(payload.error, payload.restart)),
+    onStop: (listener) => void consumer.on(STOP, () => listener()),
+    async run(eachBatch) {
+      await consumer.connect();
+      await consumer.subscribe({ topic: ORDER_EVENTS, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false, // offsets commit inside each transaction
+        eachBatchAutoResolve: false, // a chunk not committed must be fetched again
+        partitionsConsumedConcurrently: 3,
+        eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
+          eachBatch({
+            partition: batch.partition,
+            messages: batch.messages,
+            resolveOffset,
+            heartbeat,
+            isRunning,
+            isStale,
+          }),
+      });
+    },
+    disconnect: () => consumer.disconnect(),
+  };
+}
