@@ -1,6 +1,6 @@
 /**
  * Waiting, written once (JSR's @std/async is out of reach): a sleep that an AbortSignal cuts
- * short.
+ * short, and a deadline on a promise.
  * @module
  */
 
@@ -16,4 +16,25 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/**
+ * `promise`, or a rejection with `error()` if it has not settled within `ms`. The timer is
+ * cleared either way, so it never keeps a process alive.
+ *
+ * @example
+ * ```ts
+ * await deadline(connect(), 5_000, () => new Error("Kafka did not answer within 5 s"));
+ * ```
+ */
+export async function deadline<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => timer = setTimeout(() => reject(error()), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

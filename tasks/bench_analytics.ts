@@ -11,7 +11,7 @@ import { createLogger } from "@campus/shared/log";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillDecisions } from "./lib/orders.ts";
-import { startOwnBroker, startOwnService } from "./lib/own_processes.ts";
+import { startOwnBroker, startOwnService } from "./own_processes.ts";
 import { formatTable } from "./load/stats.ts";
 
 const { values: args } = parseArgs({ options: { events: { type: "string", default: "100000" } } });

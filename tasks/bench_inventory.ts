@@ -12,7 +12,7 @@ import { createLogger } from "@campus/shared/log";
 import { EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillOrders } from "./lib/orders.ts";
-import { startOwnBroker, startOwnService } from "./lib/own_processes.ts";
+import { startOwnBroker, startOwnService } from "./own_processes.ts";
 import { formatTable } from "./load/stats.ts";
 
 const { values: args } = parseArgs({ options: { orders: { type: "string", default: "100000" } } });

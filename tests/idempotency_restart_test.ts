@@ -24,7 +24,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
-  const { startOwnService } = await import("../tasks/lib/own_processes.ts");
+  const { startOwnService } = await import("../tasks/own_processes.ts");
   const kafka = await testKafka("idempotency-restart-test");
   const resultsStart = await endOffsets(kafka, INVENTORY_EVENTS);
   const start = () =>

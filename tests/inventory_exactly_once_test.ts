@@ -21,7 +21,7 @@ import {
   ORDER_EVENTS_DLQ,
   TOPICS,
 } from "@campus/shared/topics";
-import type { OwnService } from "../tasks/lib/own_processes.ts";
+import type { OwnService } from "../tasks/own_processes.ts";
 import {
   abortBigTransaction,
   canStartProcesses,
@@ -83,7 +83,7 @@ Deno.test({
   ] = await Promise.all([
     import("@campus/shared/kafka"),
     import("../tasks/lib/orders.ts"),
-    import("../tasks/lib/own_processes.ts"),
+    import("../tasks/own_processes.ts"),
     import("../tasks/rebuild_inventory.ts"),
   ]);
   await using broker = await startOwnBroker(19492);

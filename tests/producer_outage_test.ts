@@ -58,7 +58,7 @@ Deno.test({
     await Promise.all([
       import("@campus/shared/kafka"),
       import("@campus/shared/log"),
-      import("../tasks/lib/own_processes.ts"),
+      import("../tasks/own_processes.ts"),
     ]);
   await using broker = await startOwnBroker(19292);
   const admin = createKafka({

@@ -60,7 +60,7 @@ Deno.test({
   sanitizeOps: false,
 }, async () => {
   // Loaded here, not at the top: kafkajs needs env access, which plain `--allow-net` lacks.
-  const { startOwnBroker } = await import("../tasks/lib/own_processes.ts");
+  const { startOwnBroker } = await import("../tasks/own_processes.ts");
   await using broker = await startOwnBroker(19192);
   const kafka = await testKafka("restart-test", [broker.bootstrap]);
   const topic = "restart-check";

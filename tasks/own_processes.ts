@@ -3,11 +3,11 @@
  * can be stopped and killed without touching a running stack.
  * @module
  */
-import { installKafka } from "../kafka/install.ts";
-import { type RunningBroker, startBroker } from "../kafka/broker.ts";
-import { spawnChild } from "./child.ts";
-import { RecentLines } from "./lines.ts";
-import { javaCommand } from "./tools.ts";
+import { installKafka } from "./kafka/install.ts";
+import { type RunningBroker, startBroker } from "./kafka/broker.ts";
+import { spawnChild } from "./lib/child.ts";
+import { RecentLines } from "./lib/lines.ts";
+import { javaCommand } from "./lib/tools.ts";
 
 /** A broker of a test's own, which can be stopped and started again on the same data. */
 export interface OwnBroker extends AsyncDisposable {
