@@ -6,20 +6,13 @@
  * does on demand. The group's committed offsets are what lag and progress are measured from.
  * @module
  */
-import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
 import { deadLetterHeaders } from "@campus/shared/dead_letter";
 import { Restarter } from "@campus/shared/restarter";
 import { decodeEvent } from "@campus/shared/events/codec";
 import { SCHEMA_BY_TOPIC } from "@campus/shared/events/by_topic";
 import type { Logger } from "@campus/shared/log";
-import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
+import { INVENTORY_EVENTS } from "@campus/shared/topics";
+import type { AnalyticsKafka, AnalyticsMember, DeadLetter, EventBatch } from "./kafka_port.ts";
 import { type Metrics, MetricsAccumulator } from "./metrics.ts";
 
 /** A replay: reading inventory-events again from the start, up to where it ended when asked. */
@@ -43,15 +36,14 @@ export interface ConsumerFigures {
 
 /** Options of {@linkcode AnalyticsConsumer}. */
 export interface AnalyticsConsumerOptions {
-  kafka: Kafka;
-  admin: Admin;
+  /** Kafka, through the few calls the consumer makes (kafka_port.ts). */
+  kafka: AnalyticsKafka;
   logger: Logger;
 }
 
 /** Reads inventory-events into metrics, and replays them on demand. */
 export class AnalyticsConsumer {
-  #consumer: Consumer | undefined;
-  #dlq: Producer;
+  #consumer: AnalyticsMember | undefined;
   #accumulator = new MetricsAccumulator();
   #figures: ConsumerFigures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
   #targets = new Map<number, bigint>();
@@ -66,8 +58,6 @@ export class AnalyticsConsumer {
   #restarter: Restarter;
 
   constructor(readonly options: AnalyticsConsumerOptions) {
-    // Dead letters are written at least once (acks=all); no idempotence needed, so no producer id.
-    this.#dlq = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     this.#restarter = new Restarter({
       what: "analytics consumer",
       logger: options.logger,
@@ -117,7 +107,7 @@ export class AnalyticsConsumer {
 
   /** Connects and reads the whole log (a replay). */
   async start(): Promise<void> {
-    await this.#dlq.connect();
+    await this.options.kafka.deadLetters.connect();
     await this.startReplay();
   }
 
@@ -142,18 +132,18 @@ export class AnalyticsConsumer {
     this.#stopSignal.abort();
     await this.#restarter.settled();
     await this.#consumer?.disconnect();
-    await this.#dlq.disconnect();
+    await this.options.kafka.deadLetters.disconnect();
   }
 
   async #switchToReplay(): Promise<Replay> {
-    const { admin, logger } = this.options;
+    const { kafka, logger } = this.options;
     if (this.#consumer) {
       await this.#consumer.disconnect();
       this.#consumer = undefined;
       this.#joined = false;
     }
-    const ends = await admin.fetchTopicOffsets(INVENTORY_EVENTS);
-    await resetToEarliest(admin);
+    const ends = await kafka.endOffsets();
+    await kafka.resetGroup();
     this.#accumulator = new MetricsAccumulator();
     this.#figures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
     this.#targets = new Map(
@@ -185,48 +175,31 @@ export class AnalyticsConsumer {
   /** A new member of the group, consuming from the group's committed offsets. */
   async #runConsumer(): Promise<void> {
     const { logger } = this.options;
-    const consumer = this.options.kafka.consumer({
-      groupId: ANALYTICS_GROUP,
-      readUncommitted: false,
-      maxWaitTimeInMs: 250,
-      maxBytesPerPartition: 512 * 1024,
+    const member = this.options.kafka.member();
+    member.onProcessed((partition, lastOffset) => {
+      if (member === this.#consumer) this.#onBatchProcessed(partition, lastOffset);
     });
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (consumer === this.#consumer) {
-        this.#onBatchProcessed(payload.partition, payload.lastOffset);
-      }
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    member.onJoin(() => {
       this.#joined = true;
       this.#restarter.healthy();
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
+    member.onCrash((error, restartedByClient) => {
       this.#joined = false;
       // kafkajs restarts by itself only after retriable errors; after any other this consumer
       // would stay stopped. Restarted, it resumes from the committed offsets; events read twice
       // are counted once (by order_id), so the metrics stay exact.
       logger.error("consumer crashed", {
-        error: payload.error,
-        restarted_by: payload.restart ? "kafkajs" : "this service",
+        error,
+        restarted_by: restartedByClient ? "kafkajs" : "this service",
       });
-      if (!payload.restart && consumer === this.#consumer) this.#restarter.request(payload.error);
+      if (!restartedByClient && member === this.#consumer) this.#restarter.request(error);
     });
-    this.#consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: INVENTORY_EVENTS, fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: 3,
-      // kafkajs commits after every batch it hands to eachBatch, but a fetch that holds only
-      // aborted records and transaction markers it merely resolves, committing it only once a
-      // threshold is reached. With none set, the committed offsets (and so the lag) stayed
-      // behind an aborted tail forever.
-      autoCommitThreshold: 1,
-      eachBatch: (payload) => this.#consume(payload),
-    });
+    this.#consumer = member;
+    await member.run((batch) => this.#consume(batch));
   }
 
-  async #consume({ batch }: EachBatchPayload): Promise<void> {
-    const invalid = [];
+  async #consume(batch: EventBatch): Promise<void> {
+    const invalid: DeadLetter[] = [];
     const schema = SCHEMA_BY_TOPIC[INVENTORY_EVENTS];
     for (const message of batch.messages) {
       this.#figures.events_consumed++;
@@ -252,9 +225,7 @@ export class AnalyticsConsumer {
       });
     }
     // Dead letters are written before the batch's offsets are committed: at least once.
-    if (invalid.length > 0) {
-      await this.#dlq.send({ topic: INVENTORY_EVENTS_DLQ, acks: -1, messages: invalid });
-    }
+    if (invalid.length > 0) await this.options.kafka.deadLetters.send(invalid);
   }
 
   /**
@@ -281,42 +252,5 @@ export class AnalyticsConsumer {
       events: this.#figures.events_consumed,
     });
     this.#caughtUp?.();
-  }
-}
-
-/** Kafka's error code for a group that does not exist (nothing to reset). */
-const GROUP_ID_NOT_FOUND = 69;
-
-/**
- * Sends the group back to the earliest offsets: deletes its committed offsets through the admin
- * API (DeleteGroups, which Kafka allows only for a group with no running members), so the member
- * that joins next starts from the beginning. kafkajs's admin.resetOffsets does the same through a
- * throw-away consumer whose paused fetch waits 5 s; this takes milliseconds.
- *
- * The group is described first: that waits (kafkajs retries) until its coordinator has loaded,
- * and tells whether there is anything to delete. Deleting while the coordinator still loads makes
- * Kafka 4 log an ERROR for every attempt; a group that does not exist needs no reset at all.
- * Retries while a member that just left is still listed.
- */
-async function resetToEarliest(admin: Admin): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    try {
-      const { groups } = await admin.describeGroups([ANALYTICS_GROUP]);
-      const state = groups[0]?.state;
-      if (state === undefined || state === "Dead") return;
-      if (state === "Empty") {
-        await admin.deleteGroups([ANALYTICS_GROUP]);
-        return;
-      }
-    } catch (error) {
-      const code = (error as { groups?: { errorCode: number }[] }).groups?.[0]?.errorCode;
-      if (code === GROUP_ID_NOT_FOUND) return;
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Cannot reset group ${ANALYTICS_GROUP}: it still has members after 30 s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -8,6 +8,7 @@ import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { analyticsEnv } from "./config.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
+import { kafkaAnalyticsPort } from "./kafka_port.ts";
 import { createAnalyticsHandler } from "./handler.ts";
 import { formatReport } from "./report.ts";
 
@@ -27,7 +28,7 @@ const kafka = createKafka({
   logger,
 });
 const admin = kafka.admin();
-const analytics = new AnalyticsConsumer({ kafka, admin, logger });
+const analytics = new AnalyticsConsumer({ kafka: kafkaAnalyticsPort(kafka, admin), logger });
 
 let connected = false;
 const lag = watchLag(admin, {
