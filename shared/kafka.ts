@@ -35,6 +35,8 @@ export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
 const EXPECTED_AND_RETRIED = new RegExp(
   [
     "another concurrent operation on the same transaction",
+    // kafkajs logs its own restart after a retriable crash at ERROR; the crash is logged anyway.
+    "^Restarting the consumer in",
     "coordinator is loading",
     "not the correct coordinator",
     "group coordinator is not available",
@@ -108,6 +110,22 @@ export function createKafka(options: KafkaOptions): Kafka {
     // Short, bounded retries: callers decide how long to keep trying, kafkajs should not hide it.
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
   });
+}
+
+/**
+ * Resolves once the coordinator of `groupId` answers (describing a group finds its coordinator
+ * and waits, through kafkajs's retries, while it is still loading). A consumer that joins before
+ * that crashes once with "The coordinator is loading" and is restarted: harmless, but an ERROR
+ * line on every fresh start.
+ */
+export async function waitForGroupCoordinator(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Thrown when an existing topic does not match its spec in a way Kafka cannot fix in place. */

@@ -188,7 +188,9 @@ export class AnalyticsConsumer {
       // kafkajs restarts by itself only after retriable errors; after any other this consumer
       // would stay stopped. Restarted, it resumes from the committed offsets; events read twice
       // are counted once (by order_id), so the metrics stay exact.
-      logger.error("consumer crashed", {
+      // A crash kafkajs restarts itself is a retriable condition: info. One it leaves stopped
+      // is an error.
+      (restartedByClient ? logger.info : logger.error)("consumer crashed", {
         error,
         restarted_by: restartedByClient ? "kafkajs" : "this service",
       });

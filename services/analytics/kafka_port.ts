@@ -6,6 +6,7 @@
  * @module
  */
 import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
+import { waitForGroupCoordinator } from "@campus/shared/kafka";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
 
 /** A message of inventory-events. */
@@ -97,6 +98,7 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
         ({ payload }) => listener(payload.partition, payload.lastOffset),
       ),
     async run(eachBatch) {
+      await waitForGroupCoordinator(kafka, ANALYTICS_GROUP);
       await consumer.connect();
       await consumer.subscribe({ topic: INVENTORY_EVENTS, fromBeginning: true });
       await consumer.run({

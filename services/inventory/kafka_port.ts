@@ -6,6 +6,7 @@
  * @module
  */
 import { type Consumer, type Kafka, Partitioners, type TopicMessages } from "kafkajs";
+import { waitForGroupCoordinator } from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
 import { INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import type { PartitionState } from "./partition_state.ts";
@@ -124,6 +125,7 @@ function kafkaMember(kafka: Kafka): GroupMember {
       void consumer.on(CRASH, ({ payload }) => listener(payload.error, payload.restart)),
     onStop: (listener) => void consumer.on(STOP, () => listener()),
     async run(eachBatch) {
+      await waitForGroupCoordinator(kafka, INVENTORY_GROUP);
       await consumer.connect();
       await consumer.subscribe({ topic: ORDER_EVENTS, fromBeginning: true });
       await consumer.run({

@@ -107,7 +107,10 @@ export class InventoryProcessor {
       this.#dropAllPartitions();
       // kafkajs restarts by itself only after retriable errors; anything else (a fenced producer,
       // an expired producer id) would leave this consumer stopped for good.
-      this.options.logger.error("consumer crashed", {
+      // A crash kafkajs restarts itself is a retriable condition (a coordinator still loading,
+      // a broker that went away): info. One it leaves stopped is an error.
+      const log = restartedByClient ? this.options.logger.info : this.options.logger.error;
+      log("consumer crashed", {
         error,
         restarted_by: restartedByClient ? "kafkajs" : "this service",
       });
