@@ -38,3 +38,51 @@ export async function deadline<T>(promise: Promise<T>, ms: number, error: () => 
     clearTimeout(timer);
   }
 }
+
+/** Options of {@linkcode poll}. */
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Ends the wait early (the poll then rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Errors that end the wait at once instead of being retried. */
+  isFatal?: (error: unknown) => boolean;
+  /** Said in the timeout's message: what was last seen. */
+  lastSeen?: () => unknown;
+}
+
+/**
+ * Calls `probe` until it returns something other than `undefined`, and resolves with that; a
+ * probe that throws is retried (a service still starting) unless `isFatal` says otherwise. After
+ * `timeoutMs` it rejects naming `what`, the last value seen and the last error.
+ *
+ * @example
+ * ```ts
+ * await poll("the broker to answer", () => isUp() || undefined, { timeoutMs: 30_000 });
+ * ```
+ */
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: PollOptions,
+): Promise<T> {
+  const deadlineAt = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadlineAt) {
+    options.signal?.throwIfAborted();
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (options.isFatal?.(error)) throw error;
+      lastError = error;
+    }
+    await sleep(options.intervalMs ?? 100, options.signal);
+  }
+  options.signal?.throwIfAborted();
+  const seen = options.lastSeen ? ` Last seen: ${JSON.stringify(options.lastSeen())}.` : "";
+  const failed = lastError === undefined
+    ? ""
+    : ` Last error: ${lastError instanceof Error ? lastError.message : lastError}`;
+  throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}.${seen}${failed}`);
+}

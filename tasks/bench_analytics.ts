@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { poll } from "@campus/shared/timing";
 import { EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillDecisions } from "./lib/orders.ts";
@@ -66,12 +67,11 @@ await using analytics = await startOwnService("analytics", {
   url: "http://127.0.0.1:15403",
 });
 // The start-up replay reads the log once; wait for it, then measure a replay on demand.
-const deadline = Date.now() + 300_000;
-while (Date.now() < deadline) {
+await poll("the start-up replay", async () => {
   const body = await (await fetch(`${analytics.url}/metrics`)).json();
-  if (body.operational.replay?.state === "done" && body.operational.events_consumed >= count) break;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
+  return body.operational.replay?.state === "done" && body.operational.events_consumed >= count ||
+    undefined;
+}, { timeoutMs: 300_000, intervalMs: 200 });
 const requested = performance.now();
 const response = await fetch(`${analytics.url}/replay?wait=true`, {
   method: "POST",

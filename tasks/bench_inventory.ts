@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { poll } from "@campus/shared/timing";
 import { EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillOrders } from "./lib/orders.ts";
@@ -30,12 +31,7 @@ async function waitFor(
   check: () => Promise<boolean>,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
+  await poll(what, async () => await check() || undefined, { timeoutMs });
 }
 
 say("starting a broker of its own on 127.0.0.1:19392");

@@ -8,6 +8,7 @@ import { type RunningBroker, startBroker } from "./kafka/broker.ts";
 import { spawnChild } from "./lib/child.ts";
 import { RecentLines } from "./lib/lines.ts";
 import { javaCommand } from "./lib/tools.ts";
+import { poll } from "@campus/shared/timing";
 
 /** A broker of a test's own, which can be stopped and started again on the same data. */
 export interface OwnBroker extends AsyncDisposable {
@@ -112,17 +113,22 @@ export async function startOwnService(
       await child.stop();
     },
   };
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const answer = await fetch(`${url}/health`).catch(() => undefined);
-    await answer?.body?.cancel();
-    if (answer?.status === 200) return service;
-    const exited = await Promise.race([
-      status.then(() => true),
-      new Promise((resolve) => setTimeout(() => resolve(false), 100)),
-    ]);
-    if (exited) throw new Error(`${name} exited during start-up:\n${log}`);
+  let exited = false;
+  status.then(() => exited = true);
+  try {
+    await poll(`${name} to answer GET /health`, async () => {
+      if (exited) throw new ServiceExited(`${name} exited during start-up:\n${log}`);
+      const answer = await fetch(`${url}/health`);
+      await answer.body?.cancel();
+      return answer.status === 200 || undefined;
+    }, { timeoutMs: 30_000, isFatal: (error) => error instanceof ServiceExited });
+    return service;
+  } catch (error) {
+    await service[Symbol.asyncDispose]();
+    throw error instanceof ServiceExited ? error : new Error(`${error}\n${log}`);
   }
-  await service[Symbol.asyncDispose]();
-  throw new Error(`${name} did not become healthy within 30 s:\n${log}`);
+}
+
+class ServiceExited extends Error {
+  override name = "ServiceExited";
 }

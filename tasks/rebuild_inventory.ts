@@ -10,6 +10,7 @@ import type { Admin } from "kafkajs";
 import { commonEnv, ConfigError, loadConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { poll } from "@campus/shared/timing";
 import {
   INVENTORY_CHANGELOG,
   INVENTORY_DECIDED,
@@ -48,16 +49,10 @@ export async function rebuildInventory(admin: Admin): Promise<{ deletedRecords: 
   }
   await admin.deleteTopics({ topics: changelogs.map((topic) => topic.name) });
   // Deletion finishes in the background; creating too early fails, so retry for a while.
-  const deadline = Date.now() + 60_000;
-  while (true) {
-    try {
-      await ensureTopics(admin, changelogs);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  await poll("the changelogs to be created again", async () => {
+    await ensureTopics(admin, changelogs);
+    return true;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
   await admin.resetOffsets({ groupId: INVENTORY_GROUP, topic: ORDER_EVENTS, earliest: true });
   return { deletedRecords };
 }

@@ -8,6 +8,7 @@
 import { AssertionError } from "node:assert/strict";
 import type { Admin, Kafka } from "kafkajs";
 import { ANALYTICS, defaultUrl, INVENTORY, PRODUCER } from "@campus/shared/services";
+import { poll } from "@campus/shared/timing";
 import { setting } from "../tasks/lib/setting.ts";
 
 /** Whether a permission is granted without prompting. */
@@ -77,27 +78,17 @@ export class GiveUp extends Error {
  * Errors the probe throws are retried (a service still starting), except {@linkcode GiveUp} and
  * failed assertions, which end the wait at once.
  */
-export async function eventually<T>(
+export function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   options: { timeoutMs?: number; intervalMs?: number; lastSeen?: () => unknown } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp || error instanceof AssertionError) throw error;
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
-  }
-  const seen = options.lastSeen ? ` Last seen: ${JSON.stringify(options.lastSeen())}.` : "";
-  throw new Error(
-    `Timed out waiting for ${what}.${seen}${lastError ? ` Last error: ${lastError}` : ""}`,
-  );
+  return poll(what, probe, {
+    timeoutMs: options.timeoutMs ?? 15_000,
+    intervalMs: options.intervalMs ?? 100,
+    lastSeen: options.lastSeen,
+    isFatal: (error) => error instanceof GiveUp || error instanceof AssertionError,
+  });
 }
 
 /** Whether tests may start their own brokers and services. */

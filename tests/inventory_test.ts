@@ -212,7 +212,10 @@ Deno.test("POST /admin/throttle rejects a bad delay with a message naming it", a
     body: JSON.stringify({ seconds: -1 }),
   });
   assert.equal(response.status, 400);
-  assert.match((await response.json()).error, /seconds must be zero or more seconds/);
+  assert.match(
+    (await response.json()).error,
+    /^Invalid throttle: seconds: must be zero or more seconds/,
+  );
 });
 
 Deno.test("GET /ready, /inventory and /metrics describe the running consumer", async () => {

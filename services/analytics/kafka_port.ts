@@ -7,6 +7,7 @@
  */
 import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
 import { waitForGroupCoordinator } from "@campus/shared/kafka";
+import { sleep } from "@campus/shared/timing";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
 
 /** A message of inventory-events. */
@@ -149,6 +150,6 @@ async function resetToEarliest(admin: Admin): Promise<void> {
     if (Date.now() > deadline) {
       throw new Error(`Cannot reset group ${ANALYTICS_GROUP}: it still has members after 30 s`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

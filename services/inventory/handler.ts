@@ -7,6 +7,7 @@ import {
   json,
   operationalRoutes,
 } from "@campus/shared/http";
+import { describeIssues } from "@campus/shared/issues";
 import { readJsonBody } from "@campus/shared/read_body";
 import type { ConnectionState } from "@campus/shared/kafka";
 import { DelaySeconds } from "./config.ts";
@@ -55,9 +56,7 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
       if (!body.ok) return body.response;
       const parsed = ThrottleRequest.safeParse(body.value);
       if (!parsed.success) {
-        const message = parsed.error.issues.map((issue) =>
-          `${issue.path.join(".") || "body"} ${issue.message}`
-        ).join("; ");
+        const message = describeIssues(parsed.error.issues, { root: "body" });
         return json({ error: `Invalid throttle: ${message}` }, { status: 400 });
       }
       deps.throttle.seconds = parsed.data.seconds;

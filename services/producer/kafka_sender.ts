@@ -10,7 +10,7 @@
  */
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import { connectWithRetry, keyPartitioner } from "@campus/shared/kafka";
-import { sleep } from "@campus/shared/timing";
+import { deadline, sleep } from "@campus/shared/timing";
 import type { Logger } from "@campus/shared/log";
 import type { Connection, OutgoingMessage, PartitionAck } from "./batcher.ts";
 
@@ -93,20 +93,15 @@ export class KafkaSender implements Connection {
         headers: message.headers,
       })),
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new SendTimeoutError(
-              `Kafka did not answer the produce request within ${this.options.sendTimeoutMs} ms`,
-            ),
-          ),
-        this.options.sendTimeoutMs,
-      );
-    });
     try {
-      const metadata = await Promise.race([sending, timedOut]);
+      const metadata = await deadline(
+        sending,
+        this.options.sendTimeoutMs,
+        () =>
+          new SendTimeoutError(
+            `Kafka did not answer the produce request within ${this.options.sendTimeoutMs} ms`,
+          ),
+      );
       return metadata.map((entry) => ({
         partition: entry.partition,
         baseOffset: entry.baseOffset ?? "-1",
@@ -115,8 +110,6 @@ export class KafkaSender implements Connection {
       sending.catch(() => {}); // abandoned after a timeout: it settles later, nobody waits
       if (producer === this.#producer) this.#replaceProducer(error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   };
 

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { json } from "@campus/shared/http";
+import { describeIssues, issueViews } from "@campus/shared/issues";
 import type { Logger } from "@campus/shared/log";
 import type { OrderPlaced } from "@campus/shared/events/order_placed";
 import { type Ack, PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
@@ -37,29 +38,11 @@ export interface PlaceOrdersDeps {
   onAccepted?: (count: number) => void;
 }
 
-type Issue = { path: (string | number)[]; message: string };
-
-function where(path: readonly (string | number)[]): string {
-  return path.reduce<string>(
-    (text, part) => typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${part}` : part,
-    "",
-  );
-}
-
 /** 400 with every issue, summarised in one sentence that names each bad place. */
 function invalid(prefix: string, zodIssues: readonly z.core.$ZodIssue[]): Response {
-  const issues: Issue[] = zodIssues.map((issue) => ({
-    path: issue.path.map((part) => typeof part === "symbol" ? String(part) : part),
-    message: issue.message,
-  }));
-  const summary = zodIssues.map((issue, index) => {
-    // Field messages name their field already, so say where only for the enclosing place (a batch
-    // index); an unknown-key issue's path is the object itself.
-    const path = issues[index]!.path;
-    const place = where(issue.code === "unrecognized_keys" ? path : path.slice(0, -1));
-    return place ? `${place}: ${issue.message}` : issue.message;
-  }).join("; ");
-  return json({ error: `${prefix}: ${summary}`, issues }, { status: 400 });
+  // The shared field schemas' messages name their field, so only enclosing places are added.
+  const summary = describeIssues(zodIssues, { messagesNameTheirField: true });
+  return json({ error: `${prefix}: ${summary}`, issues: issueViews(zodIssues) }, { status: 400 });
 }
 
 /** Builds the two order routes. */

@@ -3,6 +3,7 @@
  * `safeParse` on the way in (a failure is bad data, for the dead-letter topic).
  * @module
  */
+import { describeIssues } from "../issues.ts";
 import type { z } from "zod";
 
 /** Serializes an event after validating it; throws if our own code built an invalid event. */
@@ -40,9 +41,6 @@ export function decodeEvent<Schema extends z.ZodType>(
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, event: result.data };
-  const detail = result.error.issues.map((issue) =>
-    `${issue.path.join(".") || "(root)"}: ${issue.message}`
-  )
-    .join("; ");
+  const detail = describeIssues(result.error.issues, { root: "(root)" });
   return { ok: false, reason: "schema_mismatch", detail };
 }

@@ -4,6 +4,7 @@
  */
 import { createKafka } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
+import { poll } from "@campus/shared/timing";
 import { type Child, spawnChild } from "../lib/child.ts";
 import { RecentLines } from "../lib/lines.ts";
 import { LOG4J2_PROPERTIES, newClusterId, serverProperties } from "./config.ts";
@@ -170,23 +171,12 @@ export async function waitForMetadata(
   const quiet = createLogger({ service: "kafka-probe", write: () => {} });
   const admin = createKafka({ clientId: "readiness-probe", brokers: [bootstrap], logger: quiet })
     .admin();
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
   try {
-    while (Date.now() < deadline && !signal?.aborted) {
-      try {
-        await admin.connect();
-        const cluster = await admin.describeCluster();
-        if (cluster.brokers.length > 0) return;
-      } catch (error) {
-        lastError = error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await poll(`Kafka at ${bootstrap} to answer metadata`, async () => {
+      await admin.connect();
+      return (await admin.describeCluster()).brokers.length > 0 || undefined;
+    }, { timeoutMs, intervalMs: 250, signal });
   } finally {
     await admin.disconnect().catch(() => {});
   }
-  throw new Error(
-    `Kafka at ${bootstrap} did not answer metadata within ${timeoutMs} ms: ${lastError}`,
-  );
 }

@@ -1,4 +1,5 @@
 /** Waiting for a service's `GET /ready` (or `/health`) to answer 200. */
+import { poll } from "@campus/shared/timing";
 
 /** Options for {@linkcode waitForOk}. */
 export interface OkWaitOptions {
@@ -9,19 +10,14 @@ export interface OkWaitOptions {
 
 /** Polls `url` until it answers 200; rejects with the last thing seen when the deadline passes. */
 export async function waitForOk(url: string, options: OkWaitOptions): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  let lastSeen = "no answer yet";
-  while (Date.now() < deadline) {
-    options.signal?.throwIfAborted();
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.status === 200) return;
-      lastSeen = `status ${response.status}`;
-    } catch (error) {
-      lastSeen = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer 200 within ${options.timeoutMs} ms (last: ${lastSeen})`);
+  let lastStatus: number | undefined;
+  await poll(`${url} to answer 200`, async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    lastStatus = response.status;
+    return response.status === 200 || undefined;
+  }, {
+    ...options,
+    lastSeen: () => lastStatus === undefined ? "no answer" : `status ${lastStatus}`,
+  });
 }
