@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { encodeEvent } from "@campus/shared/events/codec";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { INVENTORY_CHANGELOG, INVENTORY_DECIDED } from "@campus/shared/topics";
-import { type ConsumedMessage, decideMessage } from "./decide.ts";
 import {
   applyChunk,
   applyDecidedRecord,
@@ -10,7 +9,8 @@ import {
   initialState,
   type PartitionState,
 } from "./partition_state.ts";
-import { type ChunkEntry, chunkRecords, DecidedChunk, StockLevel } from "./records.ts";
+import { PendingChunk } from "./pending_chunk.ts";
+import { chunkRecords, DecidedChunk, StockLevel } from "./records.ts";
 
 const MENU = new Map([["pizza", 40], ["soup", 25], ["salad", 10], ["one-left", 1]]);
 const ITEMS = ["pizza", "soup", "salad", "one-left", "lobster"]; // lobster: not on the menu
@@ -51,37 +51,25 @@ function live(placed: OrderPlaced[], chunkSizes: number[], maxDecided: number) {
   let chunkIndex = 0;
   while (offset < placed.length) {
     const size = chunkSizes[chunkIndex++ % chunkSizes.length]!;
-    const entries: ChunkEntry[] = [];
-    const stockChanges = new Map<string, number>();
-    const decidedNow = new Set<string>();
-    let stock = state.stock;
-    for (const order of placed.slice(offset, offset + size)) {
-      const message: ConsumedMessage = {
+    // The live path's own steps: decide the chunk, write its records, apply it once committed.
+    const chunk = new PendingChunk(state, {
+      partitionFor,
+      newId: () => crypto.randomUUID(),
+      now: () => new Date(start),
+    });
+    placed.slice(offset, offset + size).forEach((order, index) =>
+      chunk.decide({
         partition: PARTITION,
-        offset: String(offset + entries.length),
+        offset: String(offset + index),
         key: order.item,
         value: encodeEvent(OrderPlaced, order),
-      };
-      const decided = decideMessage(message, {
-        stock,
-        isDecided: (id) => decidedNow.has(id) || state.decided.has(id),
-        partitionFor,
-        newId: () => crypto.randomUUID(),
-        now: () => new Date(start),
-      });
-      if (decided.outcome.kind === "decided") {
-        const { event } = decided.outcome;
-        decidedNow.add(event.order_id);
-        if (event.event_type === "InventoryReserved") stockChanges.set(event.item, event.remaining);
-      }
-      stock = decided.stock;
-      entries.push({ message, outcome: decided.outcome });
-    }
+      })
+    );
     const committedAtMs = start + chunkIndex * 1_000;
     for (
       const topic of chunkRecords(PARTITION, {
-        entries,
-        stockChanges,
+        entries: chunk.entries,
+        stockChanges: chunk.stockChanges,
         committedAt: new Date(committedAtMs).toISOString(),
       })
     ) {
@@ -89,13 +77,7 @@ function live(placed: OrderPlaced[], chunkSizes: number[], maxDecided: number) {
         records.push({ topic: topic.topic, value: String(message.value) });
       }
     }
-    applyChunk(state, {
-      stockChanges,
-      decidedIds: entries.flatMap(({ outcome }) =>
-        outcome.kind === "decided" ? [outcome.event.order_id] : []
-      ),
-      committedAtMs,
-    });
+    applyChunk(state, chunk.committed(committedAtMs));
     offset += size;
   }
   return { state, records };

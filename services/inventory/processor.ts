@@ -13,8 +13,9 @@ import type { Logger } from "@campus/shared/log";
 import { Restarter } from "@campus/shared/restarter";
 import { sleep } from "@campus/shared/timing";
 import { DECIDED_RETENTION_MS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
-import { type ChunkEntry, chunkRecords } from "./records.ts";
-import { type ConsumedMessage, decideMessage, type Outcome } from "./decide.ts";
+import { chunkRecords } from "./records.ts";
+import type { Outcome } from "./decide.ts";
+import { PendingChunk } from "./pending_chunk.ts";
 import { applyChunk, forgetDecidedBefore, type PartitionState } from "./partition_state.ts";
 import type {
   FetchedBatch,
@@ -23,7 +24,6 @@ import type {
   InventoryKafka,
   PartitionProducer,
 } from "./kafka_port.ts";
-import type { Stock } from "./stock.ts";
 import { waitProcessingDelay } from "./throttle.ts";
 
 /**
@@ -259,21 +259,21 @@ export class InventoryProcessor {
     messages: readonly FetchedMessage[],
     start: number,
     context: Pick<FetchedBatch, "partition" | "heartbeat" | "isRunning" | "isStale">,
-  ) {
-    const entries: ChunkEntry[] = [];
-    const decidedNow = new Set<string>();
-    const stockChanges = new Map<string, number>();
-    let stock: Stock = state.stock;
+  ): Promise<PendingChunk> {
+    const chunk = new PendingChunk(state, {
+      partitionFor: this.options.partitionFor,
+      newId: this.#newId,
+      now: this.#now,
+    });
     const startedAt = performance.now();
-    let lastOffset = "";
     let outputBytes = 0;
     for (
       let index = start;
-      index < messages.length && entries.length < MAX_CHUNK_MESSAGES;
+      index < messages.length && chunk.entries.length < MAX_CHUNK_MESSAGES;
       index++
     ) {
       if (this.options.delaySeconds() > 0) {
-        if (entries.length > 0 && performance.now() - startedAt >= MAX_CHUNK_MS) break;
+        if (chunk.entries.length > 0 && performance.now() - startedAt >= MAX_CHUNK_MS) break;
         // In slices with heartbeats: a slow chunk must not get this member out of the group.
         const waited = await waitProcessingDelay({
           delaySeconds: this.options.delaySeconds,
@@ -282,44 +282,15 @@ export class InventoryProcessor {
         });
         if (!waited) break;
       }
-      const kafkaMessage = messages[index]!;
-      outputBytes += (kafkaMessage.value?.length ?? 0) + RESULT_OVERHEAD_BYTES;
-      if (entries.length > 0 && outputBytes > MAX_CHUNK_OUTPUT_BYTES) break;
-      const message: ConsumedMessage = {
-        partition: context.partition,
-        offset: kafkaMessage.offset,
-        key: kafkaMessage.key,
-        value: kafkaMessage.value,
-      };
-      const decided = decideMessage(message, {
-        stock,
-        isDecided: (orderId) => decidedNow.has(orderId) || state.decided.has(orderId),
-        partitionFor: this.options.partitionFor,
-        newId: this.#newId,
-        now: this.#now,
-      });
-      if (decided.outcome.kind === "decided") {
-        const { event } = decided.outcome;
-        decidedNow.add(event.order_id);
-        if (event.event_type === "InventoryReserved") stockChanges.set(event.item, event.remaining);
-      }
-      stock = decided.stock;
-      entries.push({ message, outcome: decided.outcome });
-      lastOffset = kafkaMessage.offset;
+      const { offset, key, value } = messages[index]!;
+      outputBytes += (value?.length ?? 0) + RESULT_OVERHEAD_BYTES;
+      if (chunk.entries.length > 0 && outputBytes > MAX_CHUNK_OUTPUT_BYTES) break;
+      chunk.decide({ partition: context.partition, offset, key, value });
     }
-    return { entries, stock, stockChanges, lastOffset };
+    return chunk;
   }
 
-  async #commit(
-    partition: number,
-    owned: OwnedPartition,
-    chunk: {
-      entries: ChunkEntry[];
-      stock: Stock;
-      stockChanges: Map<string, number>;
-      lastOffset: string;
-    },
-  ): Promise<void> {
+  async #commit(partition: number, owned: OwnedPartition, chunk: PendingChunk): Promise<void> {
     const now = this.#now();
     const topicMessages = chunkRecords(partition, {
       entries: chunk.entries,
@@ -353,13 +324,7 @@ export class InventoryProcessor {
     // Exactly what the changelog records of this chunk say, through the functions the restore
     // uses: a restart rebuilds this very state.
     const state = owned.state!;
-    applyChunk(state, {
-      stockChanges: chunk.stockChanges,
-      decidedIds: chunk.entries.flatMap(({ outcome }) =>
-        outcome.kind === "decided" ? [outcome.event.order_id] : []
-      ),
-      committedAtMs: now.getTime(),
-    });
+    applyChunk(state, chunk.committed(now.getTime()));
     forgetDecidedBefore(state, now.getTime() - DECIDED_RETENTION_MS);
     this.options.onTransaction?.(true, chunk.entries.length);
     this.options.onDecided?.(chunk.entries.map((entry) => entry.outcome));
