@@ -18,10 +18,15 @@ export interface OwnBroker extends AsyncDisposable {
   start(): Promise<void>;
   /** Sends `signal` to the broker's JVM, e.g. SIGSTOP to make it hang without refusing. */
   signal(signal: Deno.Signal): void;
+  /** `kill -9` of the JVM, as a crash or power loss; resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts a single-node broker on `port` (controller on `port + 1`) with a fresh data directory. */
-export async function startOwnBroker(port: number): Promise<OwnBroker> {
+export async function startOwnBroker(
+  port: number,
+  options: { onLine?: (line: string) => void } = {},
+): Promise<OwnBroker> {
   const java = javaCommand(Deno.env.get("JAVA_HOME"));
   const install = await installKafka({
     pomPath: "tasks/kafka/pom.xml",
@@ -33,16 +38,19 @@ export async function startOwnBroker(port: number): Promise<OwnBroker> {
   const dataDir = `.data/own/broker-${port}`;
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   const log = new RecentLines(40);
-  const options = {
+  const brokerOptions = {
     java,
     libsDir: install.libsDir,
     dataDir,
     port,
     controllerPort: port + 1,
     heap: "512m",
-    log: (line: string) => log.push(line),
+    log: (line: string) => {
+      log.push(line);
+      options.onLine?.(line);
+    },
   };
-  let running: RunningBroker | undefined = await startBroker(options);
+  let running: RunningBroker | undefined = await startBroker(brokerOptions);
   return {
     bootstrap: running.bootstrap,
     log,
@@ -51,11 +59,17 @@ export async function startOwnBroker(port: number): Promise<OwnBroker> {
       running = undefined;
     },
     async start() {
-      running ??= await startBroker(options);
+      running ??= await startBroker(brokerOptions);
     },
     signal(signal) {
       if (!running) throw new Error("The broker is not running");
       Deno.kill(running.child.pid, signal);
+    },
+    async kill() {
+      if (!running) return;
+      running.child.kill("SIGKILL");
+      await running.child.status;
+      running = undefined;
     },
     async [Symbol.asyncDispose]() {
       await running?.stop();
@@ -80,14 +94,17 @@ export interface OwnService extends AsyncDisposable {
 /** Starts `deno task <name>` with `env`; resolves once `GET /health` at `url` answers 200. */
 export async function startOwnService(
   name: string,
-  options: { env: Record<string, string>; url: string },
+  options: { env: Record<string, string>; url: string; onLine?: (line: string) => void },
 ): Promise<OwnService> {
   const { env, url } = options;
   const log = new RecentLines(60);
   const child = spawnChild(Deno.execPath(), {
     args: ["task", "--quiet", name],
     env: { NO_COLOR: "1", ...env },
-    onLine: (line) => log.push(line),
+    onLine: (line) => {
+      log.push(line);
+      options.onLine?.(line);
+    },
     graceMs: 10_000,
   });
   const { status } = child;
