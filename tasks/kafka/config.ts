@@ -23,6 +23,12 @@ export function serverProperties(
     "transaction.state.log.min.isr=1",
     // Consumers join at once instead of waiting 3 s for more members on this single-node setup.
     "group.initial.rebalance.delay.ms=0",
+    // After a crash (kill -9) the restarted node's controller waits out the dead incarnation's
+    // broker session before the broker may register again: 9 s by default, 12 s to come back in
+    // all. The heartbeats go to the node's own controller over loopback, so 4 s (4 beats of 1 s)
+    // cannot be missed by a healthy node; a crashed broker is back in about 5 s.
+    "broker.session.timeout.ms=4000",
+    "broker.heartbeat.interval.ms=1000",
     // Topics are created explicitly with their partition counts (shared/topics.ts).
     "auto.create.topics.enable=false",
     "",
