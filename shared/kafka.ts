@@ -113,6 +113,16 @@ export function createKafka(options: KafkaOptions): Kafka {
 }
 
 /**
+ * Group membership timing of both consumer services. A member that dies without leaving the group
+ * (`kill -9`, a power cut) keeps its partitions until its session times out: 10 s instead of
+ * kafkajs's 30 s default, so the partitions move (and a restarted analytics can reset its group)
+ * within seconds. A heartbeat every 2 s leaves four to be missed. Static membership, which would
+ * let a restarted member take its place at once, is not available in kafkajs.
+ */
+export const GROUP_SESSION = { sessionTimeout: 10_000, heartbeatInterval: 2_000 } as const;
+
+
+/**
  * Resolves once the coordinator of `groupId` answers (describing a group finds its coordinator
  * and waits, through kafkajs's retries, while it is still loading). A consumer that joins before
  * that crashes once with "The coordinator is loading" and is restarted: harmless, but an ERROR

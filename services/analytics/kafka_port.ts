@@ -6,7 +6,7 @@
  * @module
  */
 import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
-import { waitForGroupCoordinator } from "@campus/shared/kafka";
+import { GROUP_SESSION, waitForGroupCoordinator } from "@campus/shared/kafka";
 import { sleep } from "@campus/shared/timing";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
 
@@ -87,6 +87,7 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
     readUncommitted: false,
     maxWaitTimeInMs: 250,
     maxBytesPerPartition: 512 * 1024,
+    ...GROUP_SESSION,
   });
   const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
   return {

@@ -30,11 +30,11 @@ const kafka = createKafka({
 const admin = kafka.admin();
 const analytics = new AnalyticsConsumer({ kafka: kafkaAnalyticsPort(kafka, admin), logger });
 
-let connected = false;
+let adminConnected = false;
 const lag = watchLag(admin, {
   groupId: ANALYTICS_GROUP,
   topic: INVENTORY_EVENTS,
-  active: () => connected,
+  active: () => adminConnected,
   onError: (error) => logger.debug("cannot read consumer lag", { error }),
 });
 const reportTimer = setInterval(() => {
@@ -66,8 +66,10 @@ Deno.exit(
     logger,
     connect: async () => {
       await admin.connect();
+      // Lag is read from the group's committed offsets, which exist before this member consumes:
+      // while it starts, /lag says how far behind the group really is, not a stale 0.
+      adminConnected = true;
       await analytics.start();
-      connected = true;
     },
     close: async () => {
       lag.stop();

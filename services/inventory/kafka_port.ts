@@ -6,7 +6,7 @@
  * @module
  */
 import { type Consumer, type Kafka, Partitioners, type TopicMessages } from "kafkajs";
-import { waitForGroupCoordinator } from "@campus/shared/kafka";
+import { GROUP_SESSION, waitForGroupCoordinator } from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
 import { INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import type { PartitionState } from "./partition_state.ts";
@@ -109,10 +109,8 @@ function kafkaMember(kafka: Kafka): GroupMember {
     // About one chunk per partition per fetch; kafkajs's 10 MB default mostly costs memory.
     maxBytesPerPartition: 384 * 1024,
     maxBytes: 1024 * 1024,
-    // A crashed member's partitions move after 10 s instead of kafkajs's 30 s default; long
-    // processing delays heartbeat between messages, so they do not hit this.
-    sessionTimeout: 10_000,
-    heartbeatInterval: 2_000,
+    // Long processing delays heartbeat between messages, so they do not hit the session timeout.
+    ...GROUP_SESSION,
   });
   const { GROUP_JOIN, CRASH, STOP } = consumer.events;
   return {

@@ -52,11 +52,11 @@ const processor = new InventoryProcessor({
 });
 
 const admin = kafka.admin();
-let connected = false;
+let adminConnected = false;
 const lag = watchLag(admin, {
   groupId: INVENTORY_GROUP,
   topic: ORDER_EVENTS,
-  active: () => connected,
+  active: () => adminConnected,
   onLag: (partitions) => {
     for (const [partition, behind] of partitions) {
       metrics.lag.set({ partition: String(partition) }, behind);
@@ -87,8 +87,10 @@ Deno.exit(
     logger,
     connect: async () => {
       await admin.connect();
+      // Lag is read from the group's committed offsets, which exist before this member consumes:
+      // while it starts, /lag says how far behind the group really is, not a stale 0.
+      adminConnected = true;
       await processor.start();
-      connected = true;
     },
     close: async () => {
       lag.stop();
