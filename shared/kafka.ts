@@ -121,7 +121,6 @@ export function createKafka(options: KafkaOptions): Kafka {
  */
 export const GROUP_SESSION = { sessionTimeout: 10_000, heartbeatInterval: 2_000 } as const;
 
-
 /**
  * Resolves once the coordinator of `groupId` answers (describing a group finds its coordinator
  * and waits, through kafkajs's retries, while it is still loading). A consumer that joins before

@@ -5,11 +5,18 @@
  * the way kafkajs tests its own runner; the broker-backed tests exercise the real thing.
  * @module
  */
-import { type Consumer, type Kafka, Partitioners, type TopicMessages } from "kafkajs";
+import {
+  type Consumer,
+  type Kafka,
+  Partitioners,
+  type Producer,
+  type TopicMessages,
+} from "kafkajs";
 import { GROUP_SESSION, waitForGroupCoordinator } from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
 import { INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import type { PartitionState } from "./partition_state.ts";
+import { fenceRecords } from "./records.ts";
 import { restorePartitions } from "./restore.ts";
 
 /** A message of order-events, as far as deciding needs it. */
@@ -58,6 +65,12 @@ export interface PartitionTransaction {
 export interface PartitionProducer {
   connect(): Promise<void>;
   transaction(): Promise<PartitionTransaction>;
+  /**
+   * Takes over the partition's transactional id (a new producer session fences the previous one)
+   * and writes an aborted transaction to every partition it writes, so that nothing a previous
+   * session left open there can commit later (records.ts, fenceRecords).
+   */
+  fence(): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -84,20 +97,39 @@ export function kafkaInventoryPort(
   return {
     member: () => kafkaMember(kafka),
     producer: (partition) =>
-      kafka.producer({
-        // Named by the partition: whoever takes it over fences the previous owner.
-        transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 60_000,
-        // Right after a commit the coordinator may still be writing its markers and answer
-        // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms), not in 100 ms.
-        retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
-        // Every record names its partition; this only keeps kafkajs from warning about its default.
-        createPartitioner: Partitioners.DefaultPartitioner,
-      }),
+      fencingProducer(
+        partition,
+        kafka.producer({
+          // Named by the partition: whoever takes it over fences the previous owner.
+          transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionTimeout: 60_000,
+          // Right after a commit the coordinator may still be writing its markers and answer
+          // CONCURRENT_TRANSACTIONS; retry that quickly (the Java client waits 20 ms), not in 100 ms.
+          retry: { initialRetryTime: 5, maxRetryTime: 1_000, retries: 12 },
+          // Every record names its partition; this only keeps kafkajs from warning about its default.
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      ),
     restore: (partitions, decidedSinceMs) =>
       restorePartitions(partitions, { kafka, ...options, decidedSinceMs }),
+  };
+}
+
+function fencingProducer(partition: number, producer: Producer): PartitionProducer {
+  return {
+    connect: () => producer.connect(),
+    transaction: () => producer.transaction(),
+    disconnect: () => producer.disconnect(),
+    async fence() {
+      const transaction = await producer.transaction();
+      try {
+        await transaction.sendBatch({ topicMessages: fenceRecords(partition), acks: -1 });
+      } finally {
+        await transaction.abort();
+      }
+    },
   };
 }
 

@@ -211,15 +211,15 @@ export class InventoryProcessor {
   async #restore(): Promise<void> {
     const pending = this.#assigned.filter((partition) => !this.#owned.get(partition)?.state);
     if (pending.length === 0) return;
-    // Fence first: a new producer session for each partition's transactional id aborts whatever
-    // a previous owner left open, so the restore below can read to the end.
+    // Fence first: a new producer session for each partition's transactional id, and an aborted
+    // transaction on every partition it writes, end whatever a previous owner left open, so the
+    // restore below reads everything that will ever be committed there.
     for (const partition of pending) {
       const owned = this.#owned.get(partition) ??
         { producer: this.options.kafka.producer(partition) };
       this.#owned.set(partition, owned);
       await owned.producer.connect();
-      const fence = await owned.producer.transaction();
-      await fence.abort();
+      await owned.producer.fence();
     }
     const restored = await this.options.kafka.restore(
       pending,

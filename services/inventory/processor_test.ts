@@ -24,7 +24,7 @@ import {
   type PartitionState,
 } from "./partition_state.ts";
 import { InventoryProcessor } from "./processor.ts";
-import { DecidedChunk, StockLevel } from "./records.ts";
+import { DecidedChunk, fenceRecords, StockLevel } from "./records.ts";
 
 const MENU = new Map([["pizza", 3], ["soup", 2]]);
 // pizza lives on partition 0, soup on partition 1.
@@ -58,6 +58,11 @@ class FakeKafka implements InventoryKafka {
       connect: () => Promise.resolve(),
       disconnect: () => Promise.resolve(),
       transaction: () => Promise.resolve(this.#transaction(partition)),
+      fence: async () => {
+        const fence = this.#transaction(partition);
+        await fence.sendBatch({ topicMessages: fenceRecords(partition), acks: -1 });
+        await fence.abort();
+      },
     };
   }
 

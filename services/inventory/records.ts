@@ -105,6 +105,37 @@ export function chunkRecords(
   ].filter((topic) => topic.messages.length > 0);
 }
 
+/** Header of a fence record, saying why it exists (read_committed readers never see it). */
+export const FENCE_HEADER = "inventory.fence";
+
+/**
+ * The records of a fence: one per partition a partition's transactional producer writes, in a
+ * transaction that is then aborted. The abort marker it leaves in each of them ends whatever a
+ * previous session of the same producer id left open there, as aborted.
+ *
+ * Why records at all: fencing by InitProducerId alone aborts only the transaction the coordinator
+ * knows of. After a broker restart in the middle of a transaction the coordinator can have lost
+ * it while the partitions still hold its records as open (seen in the chaos campaign, seed 2026);
+ * the next transaction of the same producer id then committed them along with its own, so orders
+ * the restore had not seen were decided a second time. Records are the only way kafkajs adds a
+ * partition to a transaction. They carry no value and a header saying what they are; consumers
+ * that read committed data (all of ours) never see them.
+ */
+export function fenceRecords(partition: number): TopicMessages[] {
+  const fence = (partition: number): Message => ({
+    key: "fence",
+    value: null,
+    partition,
+    headers: { [FENCE_HEADER]: "aborted on purpose: ends a transaction left open" },
+  });
+  return [
+    { topic: INVENTORY_EVENTS, messages: [fence(partition)] },
+    { topic: INVENTORY_CHANGELOG, messages: [fence(partition)] },
+    { topic: INVENTORY_DECIDED, messages: [fence(partition)] },
+    { topic: ORDER_EVENTS_DLQ, messages: [fence(0)] },
+  ];
+}
+
 // The original bytes, as kafkajs takes them: a Buffer view, no copy.
 function asKafkaBytes(bytes: Uint8Array | string | null): Buffer | string | null {
   if (bytes === null || typeof bytes === "string") return bytes;

@@ -1,12 +1,14 @@
 /**
  * Rebuilds a partition's state from its changelogs: the stock levels (compacted, keyed by item)
  * and the decided order ids (compacted, kept for the dedupe window). Reads committed data only,
- * from the earliest offset to the high watermark taken when the restore starts.
+ * from the earliest offset to the last stable offset taken when the restore starts (kafkajs's
+ * fetchTopicOffsets asks for it: ListOffsets read_committed), and only once no transaction is
+ * open beyond it.
  * @module
  */
 import type { Kafka } from "kafkajs";
 import type { Logger } from "@campus/shared/log";
-import { deadline } from "@campus/shared/timing";
+import { deadline, sleep } from "@campus/shared/timing";
 import { INVENTORY_CHANGELOG, INVENTORY_DECIDED } from "@campus/shared/topics";
 import {
   applyDecidedRecord,
@@ -44,7 +46,7 @@ export async function restorePartitions(
     : await readChangelogs(targets, (topic, partition, value, offset) => {
       const state = restored.get(partition);
       if (state) applyRecord(state, topic, value, { partition, offset, logger: options.logger });
-    }, options);
+    }, { ...options, stableEnds: () => changelogEnds(options.kafka, partitions) });
   for (const state of restored.values()) forgetDecidedBefore(state, options.decidedSinceMs);
   options.logger.info("restored partition state", {
     partitions,
@@ -53,6 +55,33 @@ export async function restorePartitions(
     decided: [...restored.values()].reduce((sum, state) => sum + state.decided.size, 0),
   });
   return restored;
+}
+
+/**
+ * The changelog partitions whose high watermark is beyond the last stable offset read up to: a
+ * transaction is still open there. The caller fenced the partition's transactional id first, so
+ * nobody else may write there; yet a transaction of the previous session can still be open after
+ * a broker restart (seen in the chaos campaign, seed 2026: it committed after the restore, and its
+ * orders were decided a second time). Restoring without it would decide its orders again.
+ */
+export function openTransactions(
+  targets: ReadonlyMap<string, bigint>,
+  highWatermarks: ReadonlyMap<string, bigint>,
+): string[] {
+  return [...targets].flatMap(([key, target]) => {
+    const highWatermark = highWatermarks.get(key);
+    return highWatermark !== undefined && highWatermark > target
+      ? [`${key} (stable up to ${target}, written up to ${highWatermark})`]
+      : [];
+  });
+}
+
+/** A restore met an open transaction; it is retried once the transaction has ended. */
+export class OpenTransactionError extends Error {
+  override name = "OpenTransactionError";
+  constructor(readonly partitions: string[]) {
+    super(`A transaction is still open on ${partitions.join(", ")}; restoring once it ends`);
+  }
 }
 
 /**
@@ -81,32 +110,53 @@ async function changelogEnds(
   return targets;
 }
 
+/** How long a restore waits for the transactions still open at its end to be ended. */
+const OPEN_TRANSACTION_WAIT_MS = 5_000;
+
 /**
  * Reads the changelogs (committed data only) from the beginning to `targets`, calling `onRecord`
  * for each record in order; returns how many records it read.
+ *
+ * Where a fetch reports a high watermark beyond the target, a transaction is still open there (the
+ * fence's own abort, whose markers the coordinator writes just after answering, or something a
+ * previous session left): it reads on as the stable offset moves, and fails with
+ * {@linkcode OpenTransactionError} if it has not ended within a few seconds.
  */
 async function readChangelogs(
-  targets: ReadonlyMap<string, bigint>,
+  targets: Map<string, bigint>,
   onRecord: (topic: string, partition: number, value: string, offset: string) => void,
-  options: Pick<RestoreOptions, "kafka" | "timeoutMs">,
+  options: Pick<RestoreOptions, "kafka" | "timeoutMs"> & {
+    /** The stable ends of the changelogs now (ListOffsets read_committed). */
+    stableEnds: () => Promise<Map<string, bigint>>;
+  },
 ): Promise<number> {
   const consumer = options.kafka.consumer({
     groupId: `inventory-restore-${crypto.randomUUID()}`,
     readUncommitted: false,
     maxWaitTimeInMs: 100,
   });
-  const remaining = new Set(targets.keys());
-  const caughtUp = Promise.withResolvers<void>();
+  const positions = new Map<string, bigint>();
+  const highWatermarks = new Map<string, bigint>();
+  let caughtUp = Promise.withResolvers<void>();
+  const behind = () =>
+    [...targets].filter(([key, target]) => (positions.get(key) ?? 0n) < target).map(([key]) => key);
   // Progress is read from the batch-processed events, not inside eachBatch: kafkajs does not
   // call eachBatch for a fetch that holds only aborted records and transaction markers, and
   // a partition whose tail is an aborted transaction would never look finished.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const key = `${payload.topic}:${payload.partition}`;
-    const target = targets.get(key);
-    if (target === undefined || BigInt(payload.lastOffset) + 1n < target) return;
-    remaining.delete(key);
-    if (remaining.size === 0) caughtUp.resolve();
+    highWatermarks.set(key, BigInt(payload.highWatermark));
+    positions.set(key, BigInt(payload.lastOffset) + 1n);
+    if (behind().length === 0) caughtUp.resolve();
   });
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const readToTargets = () =>
+    deadline(
+      caughtUp.promise,
+      timeoutMs,
+      () =>
+        new Error(`Restore did not reach the end of ${behind().join(", ")} within ${timeoutMs} ms`),
+    );
   let records = 0;
   await consumer.connect();
   try {
@@ -126,15 +176,25 @@ async function readChangelogs(
         return Promise.resolve();
       },
     });
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    await deadline(
-      caughtUp.promise,
-      timeoutMs,
-      () =>
-        new Error(
-          `Restore did not reach the end of ${[...remaining].join(", ")} within ${timeoutMs} ms`,
-        ),
-    );
+    await readToTargets();
+    const waitUntil = Date.now() + OPEN_TRANSACTION_WAIT_MS;
+    for (
+      let open = openTransactions(targets, highWatermarks);
+      open.length > 0;
+      open = openTransactions(targets, highWatermarks)
+    ) {
+      if (Date.now() > waitUntil) throw new OpenTransactionError(open);
+      await sleep(100);
+      // Only partitions read from the start: the others' records were skipped.
+      for (const [key, end] of await options.stableEnds()) {
+        const target = targets.get(key);
+        if (target !== undefined && end > target) targets.set(key, end);
+      }
+      if (behind().length > 0) {
+        caughtUp = Promise.withResolvers<void>();
+        await readToTargets();
+      }
+    }
   } finally {
     await consumer.disconnect();
   }
