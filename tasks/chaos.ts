@@ -7,16 +7,20 @@ import { parseArgs } from "node:util";
 import { onStopRequest } from "./lib/entry.ts";
 import { runCampaign } from "./chaos/campaign.ts";
 import { newSeed } from "./chaos/random.ts";
-import { describeEpisode, planSchedule } from "./chaos/schedule.ts";
+import { ALL_FAULTS, describeEpisode, parseFaults, planSchedule } from "./chaos/schedule.ts";
 import { formatSummary } from "./chaos/summary.ts";
 
-const HELP = `deno task chaos [--rate 200] [--seconds 60] [--seed N] [--out DIR]
+const HELP = `deno task chaos [--rate 200] [--seconds 60] [--seed N] [--faults LIST] [--out DIR]
 
 Starts a broker and the three services of its own (ports 19792-19793, 15701-15703, 15712),
 sends orders open-loop at --rate per second for --seconds (longer if the last fault heals
 later), and meanwhile injects faults drawn from --seed: kill -9, SIGSTOP/SIGCONT and graceful
 restarts of the producer, inventory, analytics and the broker, inventory throttling, and a
-second inventory instance joining and leaving. Then it checks every acknowledged order was
+second inventory instance joining and leaving; --faults narrows them, e.g.
+--faults restart:broker,kill:broker for the lab's Kafka shutdown scenario, or
+--faults throttle,kill:inventory,restart:inventory for its two consumer scenarios
+(kind:target pairs; kinds kill, pause, restart with :producer, :inventory,
+:analytics, :broker or :*; throttle and join alone). Then it checks every acknowledged order was
 decided exactly once, nothing appeared that no client sent, stock was never oversold and
 analytics counted exactly what is on the topic.
 
@@ -29,6 +33,7 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "200" },
     seconds: { type: "string", default: "60" },
     seed: { type: "string" },
+    faults: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -51,14 +56,34 @@ const rate = wholeNumber("rate", args.rate, 1, 5_000);
 const seconds = wholeNumber("seconds", args.seconds, 10, 86_400);
 const seed = args.seed === undefined ? newSeed() : wholeNumber("seed", args.seed, 0, 2 ** 32 - 1);
 const outDir = args.out ?? `.data/chaos/seed-${seed}`;
+// The task may write only under .data/, and the inventory it starts reads its menu from there.
+if (!/^(\.\/)?\.data\/[^.]/.test(outDir) || outDir.split("/").includes("..")) {
+  console.error(`--out must be a directory under .data/, got "${outDir}"`);
+  Deno.exit(2);
+}
 const say = (line: string) => console.log(`chaos | ${line}`);
 onStopRequest("chaos", () => Deno.exit(130));
 
+let faults;
+try {
+  faults = args.faults === undefined ? ALL_FAULTS : parseFaults(args.faults);
+} catch (error) {
+  console.error(`--faults: ${error instanceof Error ? error.message : error}`);
+  Deno.exit(2);
+}
 say(`seed ${seed} (replay with --seed ${seed}); schedule:`);
-for (const episode of planSchedule(seed, seconds).episodes) {
+for (const episode of planSchedule(seed, seconds, faults).episodes) {
   say(`  t=${episode.at.toFixed(1).padStart(5)} s  #${episode.index} ${describeEpisode(episode)}`);
 }
-const result = await runCampaign({ seed, rate, seconds, outDir, say });
+const result = await runCampaign({
+  seed,
+  rate,
+  seconds,
+  faults,
+  faultsText: args.faults,
+  outDir,
+  say,
+});
 const summary = formatSummary(result);
 await Deno.writeTextFile(`${outDir}/summary.txt`, summary);
 console.log("\n" + summary);

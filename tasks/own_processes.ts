@@ -13,6 +13,8 @@ import { poll } from "@campus/shared/timing";
 /** A broker of a test's own, which can be stopped and started again on the same data. */
 export interface OwnBroker extends AsyncDisposable {
   readonly bootstrap: string;
+  /** Its data directory, emptied at start and removed on dispose. */
+  readonly dataDir: string;
   readonly log: RecentLines;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -25,7 +27,11 @@ export interface OwnBroker extends AsyncDisposable {
 /** Starts a single-node broker on `port` (controller on `port + 1`) with a fresh data directory. */
 export async function startOwnBroker(
   port: number,
-  options: { onLine?: (line: string) => void } = {},
+  options: {
+    onLine?: (line: string) => void;
+    /** The JVM exited although nobody stopped or killed it (a crash). */
+    onUnexpectedExit?: (status: Deno.CommandStatus, lastLines: string) => void;
+  } = {},
 ): Promise<OwnBroker> {
   const java = javaCommand(Deno.env.get("JAVA_HOME"));
   const install = await installKafka({
@@ -50,29 +56,47 @@ export async function startOwnBroker(
       options.onLine?.(line);
     },
   };
-  let running: RunningBroker | undefined = await startBroker(brokerOptions);
+  let running: RunningBroker | undefined;
+  /** Brokers being stopped or killed on purpose: their exit is no crash. */
+  const leaving = new Set<RunningBroker>();
+  const launch = async () => {
+    const broker = await startBroker(brokerOptions);
+    broker.child.status.then((status) => {
+      if (leaving.has(broker)) return;
+      if (running === broker) running = undefined;
+      options.onUnexpectedExit?.(status, log.toString());
+    });
+    return broker;
+  };
+  const take = () => {
+    const broker = running;
+    running = undefined;
+    if (broker) leaving.add(broker);
+    return broker;
+  };
+  running = await launch();
   return {
     bootstrap: running.bootstrap,
+    dataDir,
     log,
     async stop() {
-      await running?.stop();
-      running = undefined;
+      await take()?.stop();
     },
     async start() {
-      running ??= await startBroker(brokerOptions);
+      running ??= await launch();
     },
     signal(signal) {
       if (!running) throw new Error("The broker is not running");
       Deno.kill(running.child.pid, signal);
     },
     async kill() {
-      if (!running) return;
-      running.child.kill("SIGKILL");
-      await running.child.status;
-      running = undefined;
+      const broker = take();
+      if (!broker) return;
+      broker.child.kill("SIGKILL");
+      await broker.child.status;
     },
     async [Symbol.asyncDispose]() {
-      await running?.stop();
+      await take()?.stop();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     },
   };
@@ -120,11 +144,10 @@ export async function startOwnService(
         args: [`/proc/${child.pid}/task/${child.pid}/children`],
         stdout: "piped",
       }).output();
-      for (
-        const pid of new TextDecoder().decode(output.stdout).trim().split(/\s+/).filter(Boolean)
-      ) {
-        Deno.kill(Number(pid), signal);
-      }
+      const pids = new TextDecoder().decode(output.stdout).trim().split(/\s+/).filter(Boolean);
+      // Nothing to signal would make a pause or a kill silently do nothing.
+      if (pids.length === 0) throw new Error(`${name} has no process to send ${signal} to`);
+      for (const pid of pids) Deno.kill(Number(pid), signal);
     },
     async [Symbol.asyncDispose]() {
       await child.stop();

@@ -26,7 +26,7 @@ import {
   type Recovery,
 } from "./recovery.ts";
 import { type Sample, Sampler } from "./sampler.ts";
-import { planSchedule, type Schedule } from "./schedule.ts";
+import { type FaultChoice, planSchedule, type Schedule } from "./schedule.ts";
 import { ChaosStack, serviceUrl, type UnexpectedExit } from "./stack.ts";
 
 /** What a campaign is run with. */
@@ -36,6 +36,10 @@ export interface CampaignOptions {
   rate: number;
   /** Seconds of load (longer if the schedule's faults take longer to heal). */
   seconds: number;
+  /** The faults the nemesis may draw from. */
+  faults?: readonly FaultChoice[];
+  /** `--faults` as given, for the replay command. */
+  faultsText?: string;
   /** Directory of the run's files. */
   outDir: string;
   say: (line: string) => void;
@@ -44,6 +48,7 @@ export interface CampaignOptions {
 /** Everything a campaign found. */
 export interface CampaignResult {
   seed: number;
+  faultsText?: string;
   rate: number;
   seconds: number;
   schedule: Schedule;
@@ -67,6 +72,9 @@ export interface CampaignResult {
     logs: string;
   };
 }
+
+/** Load after the last fault healed. */
+const END_CALM_MS = 15_000;
 
 /** Items of the campaign's menu, with their share of the expected demand as initial stock. */
 const STOCK_SHARES: Record<string, number> = {
@@ -107,7 +115,7 @@ async function readDecisions(kafka: Kafka): Promise<{ decisions: Decision[]; inv
   const decisions: Decision[] = [];
   let invalid = 0;
   for (const record of await readToEnd(kafka, INVENTORY_EVENTS, { timeoutMs: 120_000 })) {
-    const parsed = InventoryEvent.safeParse(JSON.parse(record.value ?? "null"));
+    const parsed = InventoryEvent.safeParse(parseJson(record.value));
     if (!parsed.success) {
       invalid++;
       continue;
@@ -130,11 +138,25 @@ async function readDecisions(kafka: Kafka): Promise<{ decisions: Decision[]; inv
   return { decisions, invalid };
 }
 
-async function readPlaced(kafka: Kafka): Promise<{ orderId: string; userId: string }[]> {
-  return (await readToEnd(kafka, ORDER_EVENTS, { timeoutMs: 120_000 })).flatMap((record) => {
-    const parsed = OrderPlaced.safeParse(JSON.parse(record.value ?? "null"));
-    return parsed.success ? [{ orderId: parsed.data.order_id, userId: parsed.data.user_id }] : [];
-  });
+async function readPlaced(
+  kafka: Kafka,
+): Promise<{ placed: { orderId: string; userId: string }[]; invalid: number }> {
+  const placed: { orderId: string; userId: string }[] = [];
+  let invalid = 0;
+  for (const record of await readToEnd(kafka, ORDER_EVENTS, { timeoutMs: 120_000 })) {
+    const parsed = OrderPlaced.safeParse(parseJson(record.value));
+    if (parsed.success) placed.push({ orderId: parsed.data.order_id, userId: parsed.data.user_id });
+    else invalid++;
+  }
+  return { placed, invalid };
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? "null");
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -182,7 +204,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     logs: `${outDir}/logs`,
   };
   await Deno.mkdir(outDir, { recursive: true });
-  const schedule = planSchedule(seed, seconds);
+  const schedule = planSchedule(seed, seconds, options.faults);
   await Deno.writeTextFile(files.schedule, JSON.stringify(schedule, null, 2) + "\n");
   const menu = campaignMenu(rate, seconds);
   const menuFile = `${outDir}/menu.json`;
@@ -256,8 +278,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         if (!response.ok) throw new Error(`POST /admin/throttle answered ${response.status}`);
       },
     });
-    // A few calm seconds at the end show the system back at its steady state.
-    await sleep(Math.max(5_000, startAt + seconds * 1000 - Date.now()));
+    // Calm at the end, long enough for the last fault to recover (a member killed with
+    // SIGKILL holds its partitions for a 10 s session), so the run ends in the steady state.
+    await sleep(Math.max(END_CALM_MS, startAt + seconds * 1000 - Date.now()));
   } finally {
     await load.stop();
     clearInterval(progress);
@@ -279,12 +302,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   say("reading order-events and inventory-events back (read_committed)");
   const { decisions, invalid } = await readDecisions(kafka!);
-  if (invalid > 0) say(`${invalid} records on ${INVENTORY_EVENTS} failed validation`);
   await Deno.writeTextFile(
     files.decisions,
     decisions.map((decision) => JSON.stringify(decision)).join("\n") + "\n",
   );
-  const placed = await readPlaced(kafka!);
+  const { placed, invalid: invalidPlaced } = await readPlaced(kafka!);
   const inventoryAnswer = await getJson(`${serviceUrl("inventory")}/inventory`);
   const metricsAnswer = await getJson(`${serviceUrl("analytics")}/metrics`);
   const check = checkRun({
@@ -294,6 +316,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     initialStock: menu,
     inventoryRemaining: inventoryAnswer?.items as Record<string, number> | undefined,
     analytics: metricsAnswer?.metrics as AnalyticsFigures | undefined,
+    invalidRecords: invalid + invalidPlaced,
   });
   const recovered = recoveries(runs, operations, decisions, sampler.samples);
   const faults = faultTable(recovered);
@@ -315,6 +338,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   );
   const result: CampaignResult = {
     seed,
+    ...(options.faultsText ? { faultsText: options.faultsText } : {}),
     rate,
     seconds,
     schedule,
@@ -329,5 +353,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     files,
   };
   await Deno.writeTextFile(files.report, JSON.stringify(result, null, 2) + "\n");
+  // A failed run keeps the broker's data, to be read back with kcat or a broker started on it.
+  if (!ok) stack.keepBrokerData(`${outDir}/broker-data`);
   return result;
 }

@@ -45,6 +45,8 @@ export interface CheckInput {
   inventoryRemaining: Readonly<Record<string, number>> | undefined;
   /** `GET /metrics`' metrics after the run settled; undefined when it did not answer. */
   analytics: AnalyticsFigures | undefined;
+  /** Records on order-events or inventory-events that failed their schema. */
+  invalidRecords?: number;
 }
 
 /** How many of one anomaly, with a few examples to start looking from. */
@@ -63,6 +65,9 @@ export const CHECKS = [
   "stock_drift",
   "reordered",
   "analytics_mismatch",
+  "wrong_decision",
+  "wrong_answer",
+  "invalid_event",
   "server_error",
 ] as const;
 /** One anomaly the checker counts. */
@@ -110,8 +115,11 @@ class Findings {
 interface LogicalOrder {
   userId: string;
   attempts: Operation[];
-  /** The order id a 2xx answered; undefined if none did. */
+  /** Whether any attempt was answered 2xx. */
+  accepted: boolean;
+  /** The order id a 2xx answered. */
   acceptedId?: string;
+  /** When the first attempt that may have written it was sent. */
   firstSentAt: number;
   firstAcceptedAt?: number;
 }
@@ -122,12 +130,14 @@ function logicalOrders(operations: readonly Operation[]): Map<string, LogicalOrd
     const userId = String(operation.body.user_id);
     let order = orders.get(userId);
     if (!order) {
-      order = { userId, attempts: [], firstSentAt: operation.sentAt };
+      order = { userId, attempts: [], accepted: false, firstSentAt: Infinity };
       orders.set(userId, order);
     }
     order.attempts.push(operation);
-    order.firstSentAt = Math.min(order.firstSentAt, operation.sentAt);
+    // An attempt that cannot have written anything does not place the order in time.
+    if (mayExist(operation)) order.firstSentAt = Math.min(order.firstSentAt, operation.sentAt);
     if (operation.outcome === "accepted") {
+      order.accepted = true;
       order.acceptedId ??= operation.orderId;
       order.firstAcceptedAt = Math.min(order.firstAcceptedAt ?? Infinity, operation.doneAt);
     }
@@ -162,10 +172,43 @@ export function checkRun(input: CheckInput): CheckReport {
   // The first decision of each order id, the one that counts; repeats are duplicates.
   const firstDecisions = [...byOrderId.values()].map((decisions) => decisions[0]!);
 
+  const idsPerUser = new Map<string, Set<string>>();
+  for (const decision of firstDecisions) {
+    const ids = idsPerUser.get(decision.userId) ?? new Set();
+    ids.add(decision.orderId);
+    idsPerUser.set(decision.userId, ids);
+  }
+
   for (const order of orders.values()) {
-    if (order.acceptedId !== undefined && !byOrderId.has(order.acceptedId)) {
-      findings.add("lost", `order ${order.acceptedId} (${order.userId}) was answered 2xx`);
+    if (!order.accepted) continue;
+    const decided = order.acceptedId === undefined
+      ? idsPerUser.has(order.userId)
+      : byOrderId.has(order.acceptedId);
+    if (!decided) {
+      findings.add("lost", `order ${order.acceptedId ?? "?"} (${order.userId}) was answered 2xx`);
     }
+  }
+
+  for (const operation of input.operations) {
+    const where = `request ${operation.op} (${operation.body.user_id})`;
+    if (operation.outcome === "server_error") {
+      findings.add(
+        "server_error",
+        `${where} answered ${operation.status}: ${operation.error ?? ""}`,
+      );
+    } else if (operation.outcome === "accepted" && !operation.valid) {
+      findings.add("wrong_answer", `${where}: an invalid order was answered ${operation.status}`);
+    } else if (operation.outcome === "accepted" && operation.orderId === undefined) {
+      findings.add("wrong_answer", `${where}: answered ${operation.status} without an order_id`);
+    } else if (operation.outcome === "rejected" && operation.valid) {
+      findings.add(
+        "wrong_answer",
+        `${where}: a valid order was refused with ${operation.status}: ${operation.error ?? ""}`,
+      );
+    }
+  }
+  if (input.invalidRecords) {
+    findings.add("invalid_event", `${input.invalidRecords} records failed their schema`);
   }
 
   for (const [orderId, decisions] of byOrderId) {
@@ -177,12 +220,6 @@ export function checkRun(input: CheckInput): CheckReport {
         })`,
       );
     }
-  }
-  const idsPerUser = new Map<string, Set<string>>();
-  for (const decision of firstDecisions) {
-    const ids = idsPerUser.get(decision.userId) ?? new Set();
-    ids.add(decision.orderId);
-    idsPerUser.set(decision.userId, ids);
   }
   for (const [userId, ids] of idsPerUser) {
     if (ids.size > 1) {
@@ -214,15 +251,6 @@ export function checkRun(input: CheckInput): CheckReport {
   for (const placed of input.placed) {
     if (!byOrderId.has(placed.orderId)) {
       findings.add("undecided", `order ${placed.orderId} (${placed.userId}) is on order-events`);
-    }
-  }
-
-  for (const operation of input.operations) {
-    if (operation.outcome === "server_error") {
-      findings.add(
-        "server_error",
-        `request ${operation.op} answered ${operation.status}: ${operation.error ?? ""}`,
-      );
     }
   }
 
@@ -266,22 +294,27 @@ function checkStock(input: CheckInput, decisions: readonly Decision[], findings:
     a.partition - b.partition || a.offset - b.offset
   );
   for (const decision of inLogOrder) {
+    const what = `${decision.item}: order ${decision.orderId}`;
     const initial = input.initialStock[decision.item];
-    if (initial === undefined) continue;
+    if (initial === undefined) {
+      if (decision.outcome !== "failed" || decision.reason !== "unknown_item") {
+        findings.add("wrong_decision", `${what} of an item not on the menu was not unknown_item`);
+      }
+      continue;
+    }
     const before = initial - (reserved.get(decision.item) ?? 0);
     if (decision.outcome === "reserved") {
       const after = before - decision.quantity;
       reserved.set(decision.item, (reserved.get(decision.item) ?? 0) + decision.quantity);
       if (decision.remaining !== after) {
-        findings.add(
-          "stock_drift",
-          `${decision.item}: order ${decision.orderId} says ${decision.remaining} remain, ${after} should`,
-        );
+        findings.add("stock_drift", `${what} says ${decision.remaining} remain, ${after} should`);
       }
-    } else if (decision.reason === "out_of_stock" && before >= decision.quantity) {
+    } else if (decision.reason !== "out_of_stock") {
+      findings.add("wrong_decision", `${what} failed with ${decision.reason} on a menu item`);
+    } else if (before >= decision.quantity) {
       findings.add(
-        "stock_drift",
-        `${decision.item}: order ${decision.orderId} of ${decision.quantity} refused with ${before} left`,
+        "wrong_decision",
+        `${what} of ${decision.quantity} refused as out_of_stock with ${before} left`,
       );
     }
   }

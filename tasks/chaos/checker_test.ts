@@ -167,8 +167,8 @@ Deno.test("stock: oversold items, wrong remaining, refusals with stock left, fin
       failure_reasons: { out_of_stock: 1 },
     },
   });
-  assert.equal(refused.findings.stock_drift.count, 1);
-  assert.match(refused.findings.stock_drift.examples[0]!, /refused with 8 left/);
+  assert.equal(refused.findings.wrong_decision.count, 1);
+  assert.match(refused.findings.wrong_decision.examples[0]!, /refused as out_of_stock with 8 left/);
 
   const finalDrift = checkRun({ ...run, inventoryRemaining: { pizza: 6 } });
   assert.equal(finalDrift.findings.stock_drift.count, 1);
@@ -210,4 +210,39 @@ Deno.test("an order on order-events that was never decided is undecided", () => 
     placed: [...run.placed, { orderId: "id-u3", userId: "u3" }],
   });
   assert.equal(report.findings.undecided.count, 1);
+});
+
+Deno.test("an item not on the menu must fail as unknown_item, a menu item never does", () => {
+  const run = cleanRun(2);
+  const report = checkRun({
+    ...run,
+    decisions: [
+      run.decisions[0]!,
+      { ...run.decisions[1]!, outcome: "failed", reason: "unknown_item", remaining: undefined },
+      decision("u2", 2, { item: "lobster", remaining: 7 }),
+    ],
+    operations: [
+      ...run.operations,
+      op("u2", "accepted", { body: { user_id: "u2", item: "lobster", quantity: 1 } }),
+    ],
+  });
+  assert.equal(report.findings.wrong_decision.count, 2);
+});
+
+Deno.test("answers must match the request: 2xx only for valid orders and with an order_id", () => {
+  const run = cleanRun(1);
+  const report = checkRun({
+    ...run,
+    operations: [
+      ...run.operations,
+      op("u5", "accepted", { valid: false, body: { user_id: "u5", item: "pizza", quantity: 0 } }),
+      op("u6", "rejected", { status: 400 }),
+      op("u7", "accepted", { orderId: undefined }),
+    ],
+    invalidRecords: 2,
+  });
+  assert.equal(report.findings.wrong_answer.count, 3);
+  assert.equal(report.findings.invalid_event.count, 1);
+  // u7's 2xx carried no order_id and nothing was decided for it: still lost.
+  assert.ok(report.findings.lost.examples.some((example) => example.includes("(u7)")));
 });

@@ -66,6 +66,7 @@ export class HistoryFile {
   #file: Deno.FsFile;
   #pending: string[] = [];
   #encoder = new TextEncoder();
+  #writing: Promise<void> = Promise.resolve();
 
   private constructor(file: Deno.FsFile) {
     this.#file = file;
@@ -83,12 +84,17 @@ export class HistoryFile {
     this.#pending.push(JSON.stringify(operation));
   }
 
-  /** Writes what is queued. */
-  async flush(): Promise<void> {
+  /** Writes what is queued, after any write already under way, so lines never interleave. */
+  flush(): Promise<void> {
+    const write = () => this.#write();
+    this.#writing = this.#writing.then(write, write);
+    return this.#writing;
+  }
+
+  async #write(): Promise<void> {
     if (this.#pending.length === 0) return;
-    const text = this.#pending.join("\n") + "\n";
+    const bytes = this.#encoder.encode(this.#pending.join("\n") + "\n");
     this.#pending = [];
-    const bytes = this.#encoder.encode(text);
     let written = 0;
     while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
   }

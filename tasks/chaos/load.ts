@@ -163,7 +163,7 @@ export class OpenLoopLoad {
         ...base,
         sentAt,
         doneAt: Date.now(),
-        outcome: /connection refused|os error 111/i.test(message) ? "refused" : "no_answer",
+        outcome: outcomeOfError(message),
         error: message,
       };
     } finally {
@@ -183,6 +183,17 @@ function outcomeOf(status: number): Outcome {
   if (status === 503) return "unavailable";
   if (status >= 400 && status < 500) return "rejected";
   return "server_error";
+}
+
+/**
+ * A refused connection reached no producer: nothing was written. Running out of file descriptors
+ * or local ports is this client's own failure: the request never left. Anything else (a timeout,
+ * a connection reset mid-request) may or may not have written the order.
+ */
+function outcomeOfError(message: string): Outcome {
+  if (/os error 111\b|connection refused/i.test(message)) return "refused";
+  if (/os error (24|99)\b/.test(message)) return "not_sent";
+  return "no_answer";
 }
 
 function needsRetry(outcome: Outcome): boolean {

@@ -3,11 +3,17 @@
  * and analytics' samples. Pure.
  *
  * An order **flows** when its first attempt was acknowledged and analytics counted its decision
- * within {@linkcode FLOW_WITHIN_MS} of the order's intended send time. A fault has **recovered**
- * at the moment analytics counted the first order, sent after the fault began, from which on every
- * order sent for {@linkcode STEADY_MS} flows. When analytics counted an order is estimated from
- * the samples: the first sample, at or after its decision, whose count reaches the number of
- * orders decided up to that decision.
+ * within {@linkcode FLOW_WITHIN_MS} of the order's intended send time (invalid requests and
+ * retries are left out). A fault **disrupts** when an order meant to be sent after it began, and
+ * before the next fault began, does not flow; it has **recovered** at the moment analytics counted
+ * the first order, meant to be sent after that first stalled one, from which on every order meant
+ * for the next {@linkcode STEADY_MS} flows (or every order up to the end of the load). A fault
+ * that disrupts nothing recovers in 0 s.
+ *
+ * When analytics counted an order is estimated from the samples (every 250 ms): the first sample,
+ * at or after its decision, whose count reaches the number of orders decided up to that decision.
+ * The count mixes partitions, so while analytics lags on one partition and not on others an order
+ * can look counted a little early.
  * @module
  */
 import type { Decision } from "./checker.ts";
@@ -36,9 +42,9 @@ export interface Recovery {
   healedAt: number;
   /** From injection until orders flowed again; undefined if they never did. */
   recoveryMs: number | undefined;
-  /** Answers 503 to requests sent between injection and recovery. */
+  /** Answers 503 to requests (retries included) meant to be sent between injection and recovery. */
   unavailable: number;
-  /** Requests without an answer or refused between injection and recovery. */
+  /** Requests without an answer or refused, meant to be sent between injection and recovery. */
   noAnswer: number;
 }
 
@@ -140,9 +146,14 @@ export function recoveries(
     nextStall[index] = flows[index]!.flows ? nextStall[index + 1]! : index;
   }
   const intendedTimes = flows.map((flow) => flow.intendedAt);
+  const starts = runs.map((run) => run.injectedAt).sort((a, b) => a - b);
   return runs.map((run) => {
+    const nextFaultAt = starts.find((at) => at > run.injectedAt) ?? Infinity;
+    let index = nextStall[lowerBound(intendedTimes, run.injectedAt)]!;
+    if (index === flows.length || flows[index]!.intendedAt >= nextFaultAt) {
+      return { ...run, recoveryMs: 0, unavailable: 0, noAnswer: 0 };
+    }
     let recoveredAt: number | undefined;
-    let index = lowerBound(intendedTimes, run.injectedAt);
     while (index < flows.length) {
       const flow = flows[index]!;
       const stall = nextStall[index]!;

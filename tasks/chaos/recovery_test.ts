@@ -106,3 +106,18 @@ Deno.test("an order counts as counted at the first sample showing as many orders
   assert.equal(clock.countedAt(20), 75);
   assert.equal(clock.countedAt(99), undefined);
 });
+
+Deno.test("a fault that stalls nothing before the next fault begins recovers in 0 s", () => {
+  const { operations, decisions, samples } = stalledRun();
+  const [early, stalling] = recoveries(
+    [
+      { episode, injectedAt: 0, healedAt: 500 },
+      { episode: { ...episode, index: 1 }, injectedAt: 900, healedAt: 3_000 },
+    ],
+    operations,
+    decisions,
+    samples,
+  );
+  assert.equal(early!.recoveryMs, 0);
+  assert.equal(stalling!.recoveryMs, 3_350);
+});

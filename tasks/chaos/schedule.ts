@@ -66,16 +66,62 @@ export const WARMUP_SECONDS = 3;
 /** Calm between the end of one fault's recovery and the next fault, drawn uniformly. */
 const GAP_SECONDS: [number, number] = [2, 5];
 
-/** The faults every run holds at least once: each process kind, the throttle and the rebalance. */
-function mandatory(random: SeededRandom): Omit<Episode, "index" | "at">[] {
-  const processFaults = TARGETS.map((target) =>
-    drawFault(random, random.pick(["kill", "pause", "restart"] as const), target)
-  );
-  return random.shuffled([
-    ...processFaults,
-    drawFault(random, "throttle", "inventory"),
-    drawFault(random, "join", "inventory"),
-  ]);
+/** A fault that may be drawn: a kind and the process it hits. */
+export interface FaultChoice {
+  kind: FaultKind;
+  target: Target;
+}
+
+/** Every fault the nemesis knows. */
+export const ALL_FAULTS: readonly FaultChoice[] = [
+  ...TARGETS.flatMap((target) =>
+    (["kill", "pause", "restart"] as const).map((kind) => ({ kind, target }))
+  ),
+  { kind: "throttle", target: "inventory" },
+  { kind: "join", target: "inventory" },
+];
+
+/**
+ * Parses `--faults`, e.g. "kill:broker,restart:broker" or "pause:*,throttle": `kind:target`
+ * pairs, `*` for any target; throttle and join need no target.
+ */
+export function parseFaults(text: string): FaultChoice[] {
+  const chosen: FaultChoice[] = [];
+  for (const item of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [kind, target = "*"] = item.split(":");
+    const matches = ALL_FAULTS.filter((fault) =>
+      fault.kind === kind && (target === "*" || fault.target === target)
+    );
+    if (matches.length === 0) {
+      throw new Error(
+        `Unknown fault "${item}": use kill, pause or restart with :producer, :inventory, :analytics, :broker or :*, or throttle, or join`,
+      );
+    }
+    chosen.push(...matches.filter((fault) => !chosen.includes(fault)));
+  }
+  return chosen;
+}
+
+/**
+ * The faults every run holds at least once: of those allowed, one per process (of a random kind)
+ * and the throttle and the rebalance, in a seeded order.
+ */
+function mandatory(
+  random: SeededRandom,
+  allowed: readonly FaultChoice[],
+): Omit<Episode, "index" | "at">[] {
+  const faults = TARGETS.flatMap((target) => {
+    const kinds = allowed.filter((fault) =>
+      fault.target === target && ["kill", "pause", "restart"].includes(fault.kind)
+    );
+    return kinds.length ? [drawFault(random, random.pick(kinds).kind, target)] : [];
+  });
+  for (const kind of ["throttle", "join"] as const) {
+    if (allowed.some((fault) => fault.kind === kind)) {
+      faults.push(drawFault(random, kind, "inventory"));
+    }
+  }
+  return random.shuffled(faults);
 }
 
 function drawFault(
@@ -94,11 +140,16 @@ function drawFault(
   return episode;
 }
 
-function anyFault(random: SeededRandom): Omit<Episode, "index" | "at"> {
+function anyFault(
+  random: SeededRandom,
+  allowed: readonly FaultChoice[],
+): Omit<Episode, "index" | "at"> {
+  // Process faults are drawn by kind first, so that each kind is as likely as throttle or join.
+  const kinds = [...new Set(allowed.map((fault) => fault.kind))];
   const kind = random.pick(
-    ["kill", "pause", "restart", "kill", "pause", "restart", "throttle", "join"] as const,
+    kinds.flatMap((kind) => kind === "throttle" || kind === "join" ? [kind] : [kind, kind]),
   );
-  const target = kind === "throttle" || kind === "join" ? "inventory" : random.pick(TARGETS);
+  const target = random.pick(allowed.filter((fault) => fault.kind === kind)).target;
   return drawFault(random, kind, target);
 }
 
@@ -119,7 +170,12 @@ function round(seconds: number): number {
  * rebalance in a seeded order (always, even past `seconds`, so every run covers them), then faults
  * drawn at random while they fit before the end.
  */
-export function planSchedule(seed: number, seconds: number): Schedule {
+export function planSchedule(
+  seed: number,
+  seconds: number,
+  allowed: readonly FaultChoice[] = ALL_FAULTS,
+): Schedule {
+  if (allowed.length === 0) throw new Error("No fault to draw from");
   const random = new SeededRandom(seed);
   const episodes: Episode[] = [];
   let at = WARMUP_SECONDS;
@@ -127,9 +183,9 @@ export function planSchedule(seed: number, seconds: number): Schedule {
     episodes.push({ index: episodes.length, at: round(at), ...fault });
     at += plannedSpan(fault, random.between(...GAP_SECONDS));
   };
-  for (const fault of mandatory(random)) add(fault);
+  for (const fault of mandatory(random, allowed)) add(fault);
   while (true) {
-    const fault = anyFault(random);
+    const fault = anyFault(random, allowed);
     if (at + plannedSpan(fault, 0) > seconds) break;
     add(fault);
   }

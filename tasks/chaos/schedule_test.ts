@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeEpisode, planSchedule, TARGETS, WARMUP_SECONDS } from "./schedule.ts";
+import { describeEpisode, parseFaults, planSchedule, TARGETS, WARMUP_SECONDS } from "./schedule.ts";
 import { SeededRandom } from "./random.ts";
 
 Deno.test("a seed always gives the same schedule, and other seeds other schedules", () => {
@@ -55,4 +55,22 @@ Deno.test("the generator is uniform enough and stays in range", () => {
   }
   for (const count of counts) assert.ok(Math.abs(count - 10_000) < 500, `${counts}`);
   assert.deepEqual(new SeededRandom(5).shuffled([1, 2, 3, 4]).sort(), [1, 2, 3, 4]);
+});
+
+Deno.test("--faults narrows the schedule to the faults it names", () => {
+  const faults = parseFaults("restart:broker, kill:broker");
+  assert.deepEqual(
+    faults,
+    [{ kind: "kill", target: "broker" }, { kind: "restart", target: "broker" }].reverse(),
+  );
+  const { episodes } = planSchedule(9, 120, faults);
+  assert.ok(episodes.length >= 5);
+  for (const episode of episodes) {
+    assert.equal(episode.target, "broker");
+    assert.ok(["kill", "restart"].includes(episode.kind));
+  }
+  assert.equal(parseFaults("pause:*").length, 4);
+  assert.deepEqual(parseFaults("throttle"), [{ kind: "throttle", target: "inventory" }]);
+  assert.throws(() => parseFaults("explode:broker"), /Unknown fault "explode:broker"/);
+  assert.throws(() => parseFaults("kill:database"), /Unknown fault/);
 });

@@ -11,6 +11,7 @@ import {
   startOwnService,
 } from "../own_processes.ts";
 import { isPortInUse } from "../lib/ports.ts";
+import { sleep } from "@campus/shared/timing";
 
 /** The processes of the stack. */
 export type ProcessName = "broker" | "producer" | "inventory" | "analytics" | "inventory-2";
@@ -56,7 +57,7 @@ export function serviceUrl(name: ServiceName): string {
 
 /** The campaign's broker and services. */
 export class ChaosStack implements AsyncDisposable {
-  readonly unexpectedExits: UnexpectedExit[] = [];
+  readonly unexpectedExits: UnexpectedExit[];
   #broker: OwnBroker;
   #services = new Map<ServiceName, OwnService>();
   /** Processes being stopped or killed on purpose: their exit is no crash. */
@@ -68,7 +69,9 @@ export class ChaosStack implements AsyncDisposable {
     broker: OwnBroker,
     env: Record<ServiceName, Record<string, string>>,
     logs: Map<ProcessName, Deno.FsFile>,
+    unexpectedExits: UnexpectedExit[],
   ) {
+    this.unexpectedExits = unexpectedExits;
     this.#broker = broker;
     this.#env = env;
     this.#logs = logs;
@@ -98,8 +101,11 @@ export class ChaosStack implements AsyncDisposable {
         }),
       );
     }
+    const crashes: UnexpectedExit[] = [];
     const broker = await startOwnBroker(CHAOS_PORTS.broker, {
       onLine: (line) => writeLine(logs.get("broker"), line),
+      onUnexpectedExit: (status, lastLines) =>
+        crashes.push({ process: "broker", at: Date.now(), code: status.code, lastLines }),
     });
     await options.ensureTopics(broker.bootstrap);
     const common = {
@@ -118,7 +124,7 @@ export class ChaosStack implements AsyncDisposable {
       "inventory-2": inventoryEnv("inventory-2"),
       analytics: { ...common, ANALYTICS_PORT: String(CHAOS_PORTS.analytics) },
     };
-    const stack = new ChaosStack(broker, env, logs);
+    const stack = new ChaosStack(broker, env, logs, crashes);
     try {
       for (const name of ["producer", "inventory", "analytics"] as const) await stack.start(name);
     } catch (error) {
@@ -177,7 +183,15 @@ export class ChaosStack implements AsyncDisposable {
     const service = this.#take(name);
     if (!service) return;
     await service.killService("SIGKILL");
-    await service.status;
+    // `deno task` exits once its child is gone; if it does not, kill the whole group.
+    const gone = await Promise.race([
+      service.status.then(() => true),
+      sleep(5_000).then(() => false),
+    ]);
+    if (!gone) {
+      service.kill("SIGKILL");
+      await service.status;
+    }
   }
 
   /** SIGSTOP (`resume` = SIGCONT): the process hangs; its sockets stay open but nothing answers. */
@@ -204,18 +218,31 @@ export class ChaosStack implements AsyncDisposable {
     return service;
   }
 
+  #keepBrokerDataIn: string | undefined;
+
+  /** Keeps the broker's data (topics, transaction state) in `dir` when the stack stops. */
+  keepBrokerData(dir: string): void {
+    this.#keepBrokerDataIn = dir;
+  }
+
   /** Stops the services, then the broker, and closes the logs. */
   async [Symbol.asyncDispose](): Promise<void> {
+    // A paused broker would hold up every service's graceful stop: wake it first.
+    try {
+      this.#broker.signal("SIGCONT");
+    } catch {
+      // Not running: nothing to wake.
+    }
     for (const name of ["producer", "inventory-2", "inventory", "analytics"] as const) {
       const service = this.#take(name);
       // A paused process cannot stop: wake it first.
       await service?.killService("SIGCONT").catch(() => {});
       await service?.[Symbol.asyncDispose]();
     }
-    try {
-      this.#broker.signal("SIGCONT");
-    } catch {
-      // Not running: nothing to wake.
+    await this.#broker.stop();
+    if (this.#keepBrokerDataIn) {
+      await Deno.remove(this.#keepBrokerDataIn, { recursive: true }).catch(() => {});
+      await Deno.rename(this.#broker.dataDir, this.#keepBrokerDataIn);
     }
     await this.#broker[Symbol.asyncDispose]();
     for (const log of this.#logs.values()) log.close();

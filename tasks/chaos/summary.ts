@@ -67,7 +67,9 @@ export function formatSummary(result: CampaignResult): string {
   lines.push(
     "",
     result.ok ? "PASSED: nothing lost, nothing doubled, nothing invented." : "FAILED",
-    `Replay: ./denow task chaos --seed ${result.seed} --rate ${result.rate} --seconds ${result.seconds}`,
+    `Replay: ./denow task chaos --seed ${result.seed} --rate ${result.rate} --seconds ${result.seconds}${
+      result.faultsText ? ` --faults ${result.faultsText}` : ""
+    }`,
     `Files: ${result.files.history}, ${result.files.chart}, ${result.files.report}, ${result.files.logs}/`,
   );
   return lines.join("\n") + "\n";

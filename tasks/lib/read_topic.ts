@@ -43,6 +43,15 @@ export async function readToEnd(
     maxWaitTimeInMs: 100,
   });
   const pending = new Set(targets.keys());
+  // Progress comes from the batch-processed events, not eachBatch: kafkajs calls eachBatch for no
+  // fetch that holds only transaction markers or aborted records, so a partition ending in them
+  // would never look read to its end.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const target = targets.get(payload.partition);
+    if (target !== undefined && BigInt(payload.lastOffset) + 1n >= target) {
+      pending.delete(payload.partition);
+    }
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -61,10 +70,6 @@ export async function readToEnd(
             value: message.value?.toString(),
             headers,
           });
-        }
-        const target = targets.get(batch.partition);
-        if (target !== undefined && BigInt(batch.lastOffset()) + 1n >= target) {
-          pending.delete(batch.partition);
         }
         return Promise.resolve();
       },
