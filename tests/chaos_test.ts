@@ -2,7 +2,10 @@
  * A short fault campaign (`deno task chaos`) on a stack of its own: under open-loop load, one
  * fault of each process kind (the broker included), a throttle and a second inventory instance
  * joining and leaving; then nothing lost, doubled or invented, stock never oversold, analytics
- * exact. CHAOS_SEED picks another schedule; the default one kills the broker with SIGKILL.
+ * exact. CHAOS_SEED picks another schedule. The default one found a defect: a second inventory
+ * killed with SIGKILL, then a graceful broker restart in the middle of a transaction, left a
+ * transaction open that a later one committed, and one order was decided twice (1 run in 3 before
+ * the fix in the inventory's fence).
  */
 import assert from "node:assert/strict";
 import type { CampaignResult } from "../tasks/chaos/campaign.ts";
@@ -12,7 +15,7 @@ import { spawnChild } from "../tasks/lib/child.ts";
 import { RecentLines } from "../tasks/lib/lines.ts";
 import { canStartProcesses, setting } from "./_support.ts";
 
-const SEED = setting("CHAOS_SEED", "4");
+const SEED = setting("CHAOS_SEED", "2026");
 const OUT = ".data/chaos/test";
 
 Deno.test({
@@ -22,7 +25,7 @@ Deno.test({
   await Deno.remove(OUT, { recursive: true }).catch(() => {});
   const output = new RecentLines(80);
   const campaign = spawnChild(Deno.execPath(), {
-    args: ["task", "--quiet", "chaos", "--seconds", "45", "--seed", SEED, "--out", OUT],
+    args: ["task", "--quiet", "chaos", "--seconds", "40", "--seed", SEED, "--out", OUT],
     env: { NO_COLOR: "1" },
     onLine: (line) => output.push(line),
     graceMs: 60_000,

@@ -13,6 +13,7 @@ import { poll, sleep } from "@campus/shared/timing";
 import { INVENTORY_EVENTS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
 import { readToEnd } from "../lib/read_topic.ts";
 import { renderChart } from "./chart.ts";
+import { getJson } from "./http.ts";
 import { type AnalyticsFigures, type CheckReport, checkRun, type Decision } from "./checker.ts";
 import { HistoryFile, type Operation } from "./history.ts";
 import { OpenLoopLoad } from "./load.ts";
@@ -73,6 +74,8 @@ export interface CampaignResult {
   };
 }
 
+/** Longest wait for a service's answer while settling and reading the results. */
+const ANSWER_TIMEOUT_MS = 5_000;
 /** Load after the last fault healed. */
 const END_CALM_MS = 15_000;
 
@@ -96,19 +99,6 @@ export function campaignMenu(rate: number, seconds: number): Record<string, numb
   return Object.fromEntries(
     items.map((item) => [item, Math.max(5, Math.round(unitsPerItem * STOCK_SHARES[item]!))]),
   );
-}
-
-async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    return await response.json() as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
 
 async function readDecisions(kafka: Kafka): Promise<{ decisions: Decision[]; invalid: number }> {
@@ -171,8 +161,8 @@ async function settle(
   const analytics = serviceUrl("analytics");
   try {
     await poll("inventory to own every partition and have decided every order", async () => {
-      const ready = await getJson(`${inventory}/ready`);
-      const lag = await getJson(`${inventory}/lag?fresh=true`);
+      const ready = await getJson(`${inventory}/ready`, ANSWER_TIMEOUT_MS);
+      const lag = await getJson(`${inventory}/lag?fresh=true`, ANSWER_TIMEOUT_MS);
       return (ready?.partitions as unknown[] | undefined)?.length === 3 && lag?.total === 0
         ? true
         : undefined;
@@ -180,7 +170,7 @@ async function settle(
     const expected = await countDecisions();
     say(`inventory settled; waiting for analytics to count ${expected} decided orders`);
     await poll(`analytics to count ${expected} orders`, async () => {
-      const answer = await getJson(`${analytics}/metrics?fresh=true`);
+      const answer = await getJson(`${analytics}/metrics?fresh=true`, ANSWER_TIMEOUT_MS);
       const metrics = answer?.metrics as { total_orders?: number } | undefined;
       const operational = answer?.operational as { lag?: number } | undefined;
       return metrics?.total_orders === expected && operational?.lag === 0 ? true : undefined;
@@ -307,8 +297,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     decisions.map((decision) => JSON.stringify(decision)).join("\n") + "\n",
   );
   const { placed, invalid: invalidPlaced } = await readPlaced(kafka!);
-  const inventoryAnswer = await getJson(`${serviceUrl("inventory")}/inventory`);
-  const metricsAnswer = await getJson(`${serviceUrl("analytics")}/metrics`);
+  const inventoryAnswer = await getJson(`${serviceUrl("inventory")}/inventory`, ANSWER_TIMEOUT_MS);
+  const metricsAnswer = await getJson(`${serviceUrl("analytics")}/metrics`, ANSWER_TIMEOUT_MS);
   const check = checkRun({
     operations,
     placed,

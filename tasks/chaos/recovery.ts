@@ -65,8 +65,8 @@ export class CountedClock {
 
   /** When the order decided at `decidedAt` was counted; undefined if no sample shows it. */
   countedAt(decidedAt: number): number | undefined {
-    const rank = upperBound(this.#decidedAt, decidedAt);
-    let index = lowerBound(this.#sampleTimes, decidedAt);
+    const rank = bound(this.#decidedAt, decidedAt, false);
+    let index = bound(this.#sampleTimes, decidedAt, true);
     for (; index < this.#samples.length; index++) {
       const sample = this.#samples[index]!;
       if (sample.analyticsTotal !== null && sample.analyticsTotal >= rank) return sample.at;
@@ -75,25 +75,16 @@ export class CountedClock {
   }
 }
 
-/** Index of the first element > value in sorted `values`. */
-function upperBound(values: readonly number[], value: number): number {
+/**
+ * Index of the first element of sorted `values` above `value` (`inclusive`: at or above it).
+ */
+function bound(values: readonly number[], value: number, inclusive: boolean): number {
   let low = 0;
   let high = values.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (values[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** Index of the first element >= value in sorted `values`. */
-function lowerBound(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < value) low = middle + 1;
+    const before = inclusive ? values[middle]! < value : values[middle]! <= value;
+    if (before) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -149,7 +140,7 @@ export function recoveries(
   const starts = runs.map((run) => run.injectedAt).sort((a, b) => a - b);
   return runs.map((run) => {
     const nextFaultAt = starts.find((at) => at > run.injectedAt) ?? Infinity;
-    let index = nextStall[lowerBound(intendedTimes, run.injectedAt)]!;
+    let index = nextStall[bound(intendedTimes, run.injectedAt, true)]!;
     if (index === flows.length || flows[index]!.intendedAt >= nextFaultAt) {
       return { ...run, recoveryMs: 0, unavailable: 0, noAnswer: 0 };
     }

@@ -4,6 +4,7 @@
  * @module
  */
 import { sleep } from "@campus/shared/timing";
+import { getJson } from "./http.ts";
 
 /** One sample; a field is null when its service did not answer. Times are epoch milliseconds. */
 export interface Sample {
@@ -15,19 +16,6 @@ export interface Sample {
 
 const INTERVAL_MS = 250;
 const ANSWER_TIMEOUT_MS = 1_000;
-
-async function getJson(url: string): Promise<Record<string, unknown> | null> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return null;
-    }
-    return await response.json() as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
 
 function numberAt(value: unknown, ...path: string[]): number | null {
   let current = value;
@@ -59,8 +47,8 @@ export class Sampler {
     while (!this.#stopped) {
       const at = Date.now();
       const [lag, metrics] = await Promise.all([
-        getJson(`${this.urls.inventory}/lag`),
-        getJson(`${this.urls.analytics}/metrics`),
+        getJson(`${this.urls.inventory}/lag`, ANSWER_TIMEOUT_MS),
+        getJson(`${this.urls.analytics}/metrics`, ANSWER_TIMEOUT_MS),
       ]);
       this.samples.push({
         at,
