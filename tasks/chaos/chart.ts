@@ -63,15 +63,23 @@ export function renderChart(input: ChartInput): string {
   const plotWidth = WIDTH - LEFT - RIGHT;
   const x = (at: number) => LEFT + ((at - input.startAt) / 1000 / seconds) * plotWidth;
   const rates = perSecond(input.operations, input.startAt, seconds);
-  const rateMax = niceMax(Math.max(...rates.accepted, ...rates.unavailable, ...rates.noAnswer));
+  // The bursts after a stall (a backlog answered at once) would flatten the steady rate into the
+  // axis: the scale stops at three times the usual rate and taller bursts are clipped.
+  const typical = [...rates.accepted].sort((a, b) => a - b)[Math.floor(rates.accepted.length / 2)]!;
+  const rateMax = niceMax(
+    Math.min(Math.max(1, ...rates.accepted, ...rates.unavailable, ...rates.noAnswer), typical * 3),
+  );
   const lagValues = input.samples.flatMap((sample) =>
     [sample.inventoryLag, sample.analyticsLag].filter((value): value is number => value !== null)
   );
-  const lagMax = niceMax(Math.max(0, ...lagValues));
+  // Lag spans from a few messages to a whole replay: a log scale shows both.
+  const lagMax = niceMax(Math.max(10, ...lagValues));
   const panelTop = [TOP, TOP + PANEL_HEIGHT + GAP];
   const height = panelTop[1]! + PANEL_HEIGHT + 50;
+  const scaled = (panel: number, value: number, max: number) =>
+    panel === 1 ? Math.log10(1 + value) / Math.log10(1 + max) : Math.min(1, value / max);
   const y = (panel: number, value: number, max: number) =>
-    panelTop[panel]! + PANEL_HEIGHT - (value / max) * PANEL_HEIGHT;
+    panelTop[panel]! + PANEL_HEIGHT - scaled(panel, value, max) * PANEL_HEIGHT;
   const parts: string[] = [];
 
   parts.push(
@@ -81,7 +89,7 @@ export function renderChart(input: ChartInput): string {
     `<text x="${LEFT}" y="20" font-size="14" font-weight="bold">${escapeXml(input.title)}</text>`,
   );
   // Faults first, so the lines are drawn over them.
-  input.runs.forEach((run, index) => {
+  input.runs.forEach((run) => {
     const left = x(run.injectedAt);
     const width = Math.max(2, x(run.healedAt) - left);
     const label = escapeXml(describeFault(run.episode));
@@ -92,13 +100,18 @@ export function renderChart(input: ChartInput): string {
           `height="${PANEL_HEIGHT}" fill="${fill}" opacity="0.8"><title>${label}</title></rect>`,
       );
     }
-    const labelY = panelTop[0]! + 10 + (index % 4) * 11;
-    parts.push(`<text x="${(left + 2).toFixed(1)}" y="${labelY}" font-size="9">${label}</text>`);
+    // Written upwards inside its band, so that the names of faults close together never overlap.
+    const labelX = (left + 9).toFixed(1);
+    const labelY = panelTop[0]! + PANEL_HEIGHT - 4;
+    parts.push(
+      `<text x="${labelX}" y="${labelY}" font-size="9" transform="rotate(-90 ${labelX} ${labelY})">` +
+        `${label}</text>`,
+    );
   });
   for (
     const [panel, max, caption] of [
       [0, rateMax, "requests per second"],
-      [1, lagMax, "consumer lag (messages)"],
+      [1, lagMax, "consumer lag (messages, log scale)"],
     ] as const
   ) {
     const top = panelTop[panel]!;
@@ -108,6 +121,13 @@ export function renderChart(input: ChartInput): string {
       `<text x="${LEFT - 5}" y="${top + 4}" text-anchor="end">${max}</text>`,
       `<text x="${LEFT - 5}" y="${top + PANEL_HEIGHT}" text-anchor="end">0</text>`,
       `<text x="${LEFT}" y="${top - 5}">${caption}</text>`,
+    );
+  }
+  for (let tick = 10; tick < lagMax; tick *= 10) {
+    const tickY = y(1, tick, lagMax).toFixed(1);
+    parts.push(
+      `<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${tickY}" y2="${tickY}" stroke="#ddd"/>`,
+      `<text x="${LEFT - 5}" y="${tickY}" text-anchor="end">${tick}</text>`,
     );
   }
   for (let second = 0; second <= seconds; second += niceMax(seconds / 10)) {
