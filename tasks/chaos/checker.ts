@@ -142,6 +142,12 @@ function logicalOrders(operations: readonly Operation[]): Map<string, LogicalOrd
       order.firstAcceptedAt = Math.min(order.firstAcceptedAt ?? Infinity, operation.doneAt);
     }
   }
+  // An order no attempt could have written (a phantom if decided) is placed by its first send.
+  for (const order of orders.values()) {
+    if (order.firstSentAt === Infinity) {
+      order.firstSentAt = Math.min(...order.attempts.map((attempt) => attempt.sentAt));
+    }
+  }
   return orders;
 }
 

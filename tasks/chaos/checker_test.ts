@@ -117,6 +117,8 @@ Deno.test("a decision no request could have caused is a phantom", () => {
     inventoryRemaining: { pizza: 5 },
   });
   assert.equal(report.findings.phantom.count, 4);
+  // A phantom's place in time is its first send, not "never": later orders are not reordered.
+  assert.equal(report.findings.reordered.count, 0);
 });
 
 Deno.test("an order without a definite answer is unresolved, never a failure", () => {

@@ -56,6 +56,13 @@ export class OpenLoopLoad {
   #pending = new Set<Promise<void>>();
   #op = 0;
   #loop: Promise<void> | undefined;
+  /**
+   * Every request on a connection of its own. A pooled connection found dead is retried by the
+   * HTTP client on a new one, so a request that reached a producer killed mid-request could come
+   * back as "connection refused" (seed 7 at 400/s: such an order was decided, and the checker
+   * called it a phantom). Without reuse, a refused connection means the request never left.
+   */
+  #client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
 
   constructor(options: LoadOptions) {
     this.#options = {
@@ -79,6 +86,7 @@ export class OpenLoopLoad {
     this.#stopped = true;
     await this.#loop;
     while (this.#pending.size > 0) await Promise.all(this.#pending);
+    this.#client.close();
   }
 
   async #run(startAt: number): Promise<void> {
@@ -140,6 +148,7 @@ export class OpenLoopLoad {
         headers: { "content-type": "application/json", "idempotency-key": request.key },
         body: JSON.stringify(request.body),
         signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
+        client: this.#client,
       });
       const answer = await response.json().catch(() => ({})) as Record<string, unknown>;
       operation = {
