@@ -1,4 +1,7 @@
-/** Reading a service's JSON answer without letting a dead or hung service stop the campaign. */
+/**
+ * Reading another service's JSON answer without letting a dead or hung one hold the caller up.
+ * @module
+ */
 
 /** The JSON body of a 2xx answer to GET `url`; undefined on any error, other status or timeout. */
 export async function getJson(

@@ -13,7 +13,7 @@ import { poll, sleep } from "@campus/shared/timing";
 import { INVENTORY_EVENTS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
 import { readToEnd } from "../lib/read_topic.ts";
 import { renderChart } from "./chart.ts";
-import { getJson } from "./http.ts";
+import { getJson } from "@campus/shared/http_client";
 import { type AnalyticsFigures, type CheckReport, checkRun, type Decision } from "./checker.ts";
 import { HistoryFile, type Operation } from "./history.ts";
 import { OpenLoopLoad } from "./load.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { sleep } from "@campus/shared/timing";
-import { getJson } from "./http.ts";
+import { getJson } from "@campus/shared/http_client";
 
 /** One sample; a field is null when its service did not answer. Times are epoch milliseconds. */
 export interface Sample {
