@@ -2,6 +2,7 @@
 import { createRouter, type Handler, operationalRoutes } from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
 import type { ProducerMetrics } from "./metrics.ts";
+import { buildAsyncApi } from "@campus/shared/events/asyncapi";
 import { buildOpenApi } from "./openapi.ts";
 import { createOrderRoutes, type PlaceOrdersDeps } from "./place_orders.ts";
 
@@ -21,6 +22,7 @@ export function createProducerHandler(deps: ProducerHandlerDeps): Handler {
     onAccepted: (count) => metrics.ordersAccepted.inc(count),
   });
   const openApi = JSON.stringify(buildOpenApi());
+  const asyncApi = JSON.stringify(buildAsyncApi());
   const routes: Record<string, Handler> = {
     "POST /order": orders.placeOrder,
     "POST /orders/batch": orders.placeBatch,
@@ -33,6 +35,9 @@ export function createProducerHandler(deps: ProducerHandlerDeps): Handler {
     }),
     "GET /openapi.json": () =>
       new Response(openApi, { headers: { "content-type": "application/json" } }),
+    // The events this service publishes, and what happens to them downstream.
+    "GET /asyncapi.json": () =>
+      new Response(asyncApi, { headers: { "content-type": "application/json" } }),
   };
   const route = createRouter(routes);
   // Count by route pattern, never by raw path: unknown paths must not create new series.

@@ -227,3 +227,13 @@ Deno.test("GET /metrics counts requests by route pattern and status", async () =
   assert.match(text, /# TYPE producer_produce_latency_seconds histogram/);
   assert.match(text, /# TYPE producer_batch_size histogram/);
 });
+
+Deno.test("GET /asyncapi.json serves the AsyncAPI document of the topics", async () => {
+  const { handle } = setup();
+  const response = await handle(new Request("http://local/asyncapi.json"));
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /application\/json/);
+  const document = await response.json();
+  assert.equal(document.asyncapi, "3.0.0");
+  assert.equal(document.channels.orderEvents.address, "order-events");
+});

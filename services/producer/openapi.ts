@@ -138,6 +138,12 @@ export function buildOpenApi(): Record<string, unknown> {
       "/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
       },
+      "/asyncapi.json": {
+        get: {
+          summary: "The topics, their messages and dead letters",
+          responses: { "200": { description: "AsyncAPI 3.0" } },
+        },
+      },
     },
     components: {
       schemas: Object.fromEntries(

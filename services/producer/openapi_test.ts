@@ -35,6 +35,7 @@ Deno.test("the OpenAPI document states the enforced bounds", () => {
 
 Deno.test("the OpenAPI document lists every route with its error answers", () => {
   assert.deepEqual(Object.keys(doc.paths).sort(), [
+    "/asyncapi.json",
     "/health",
     "/metrics",
     "/openapi.json",
