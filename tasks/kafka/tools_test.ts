@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { KAFKA_TOOLS, toolArguments } from "./tools.ts";
+
+Deno.test("the cluster's address is added unless given, asked for help, or offline", () => {
+  const groups = KAFKA_TOOLS["consumer-groups"];
+  assert.deepEqual(toolArguments(groups, ["--describe", "--group", "g"], "127.0.0.1:19092"), [
+    "--describe",
+    "--group",
+    "g",
+    "--bootstrap-server",
+    "127.0.0.1:19092",
+  ]);
+  assert.deepEqual(toolArguments(groups, ["--list", "--bootstrap-server", "h:1"], "x:2"), [
+    "--list",
+    "--bootstrap-server",
+    "h:1",
+  ]);
+  assert.deepEqual(toolArguments(groups, ["--help"], "x:2"), ["--help"]);
+  assert.deepEqual(toolArguments(KAFKA_TOOLS["dump-log"], ["--files", "a.log"], "x:2"), [
+    "--files",
+    "a.log",
+  ]);
+});
+
+Deno.test("every tool names a class of Kafka's tools and the script it stands for", () => {
+  for (const [name, tool] of Object.entries(KAFKA_TOOLS)) {
+    assert.match(tool.mainClass, /^org\.apache\.kafka\.tools\.[\w.]+$/, name);
+    assert.equal(tool.script, `kafka-${name}.sh`, name);
+  }
+});
