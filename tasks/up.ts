@@ -213,11 +213,15 @@ function printBanner(
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const rule = "─".repeat(72);
   const producer = services.find((service) => service.name === "producer")?.url;
+  const analytics = services.find((service) => service.name === "analytics")?.url;
   const lines = [
     rule,
     `Campus orders is up in ${seconds} s. Every service answers GET /ready.`,
     ...services.map((service) => `  ${service.name.padEnd(10)} ${service.url}`),
     `  ${"kafka".padEnd(10)} ${kafka}`,
+    ...(analytics
+      ? [`  Dashboard: ${analytics}/  (live; Kafka's tools: ./denow task kafka --help)`]
+      : []),
     ...(producer
       ? [
         `  Try: curl -s -XPOST ${producer}/order -H 'content-type: application/json' \\`,

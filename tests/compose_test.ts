@@ -62,10 +62,15 @@ for (const { name, portKey, port } of SERVICES) {
       flagValues(task.command, "--allow-env").sort(),
       "same environment permissions",
     );
+    // Analytics' dashboard also reads inventory's HTTP API, at its compose name.
     assert.deepEqual(flagValues(service.command, "--allow-net").sort(), [
       `0.0.0.0:${port}`,
+      ...(name === "analytics" ? ["inventory:5002"] : []),
       "kafka:9092",
     ]);
+    if (name === "analytics") {
+      assert.equal(service.environment.INVENTORY_URL, "http://inventory:5002");
+    }
     assert.equal(service.environment[portKey], port);
     assert.equal(service.environment.HOST, "0.0.0.0");
     assert.equal(service.environment.KAFKA_BOOTSTRAP_SERVERS, "kafka:9092");

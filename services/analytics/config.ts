@@ -1,7 +1,7 @@
 /** The analytics service's environment. */
 import { z } from "zod";
 import { commonEnv, port } from "@campus/shared/config";
-import { ANALYTICS } from "@campus/shared/services";
+import { ANALYTICS, INVENTORY } from "@campus/shared/services";
 
 /** Keys read by the analytics service, with defaults. */
 export const analyticsEnv = {
@@ -11,4 +11,15 @@ export const analyticsEnv = {
   REPORT_INTERVAL: z.coerce.number({ error: "must be a number of seconds, e.g. 30" })
     .positive({ error: "must be more than 0 seconds" })
     .default(30),
+  /**
+   * Where the dashboard reads inventory's lag and stock; by default the inventory of the same
+   * stack: 127.0.0.1 and INVENTORY_PORT, which `up` gives every service.
+   */
+  INVENTORY_URL: z.url({ error: "must be a URL such as http://127.0.0.1:5002" }).optional(),
+  [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
 };
+
+/** The inventory service the dashboard reads from. */
+export function inventoryUrl(config: { INVENTORY_URL?: string; INVENTORY_PORT: number }): string {
+  return (config.INVENTORY_URL ?? `http://127.0.0.1:${config.INVENTORY_PORT}`).replace(/\/+$/, "");
+}

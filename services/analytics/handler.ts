@@ -8,6 +8,8 @@ import {
 } from "@campus/shared/http";
 import type { ConnectionState } from "@campus/shared/kafka";
 import type { ConsumerFigures, Replay } from "./consumer.ts";
+import type { DashboardData } from "./dashboard.ts";
+import { DASHBOARD_HTML } from "./dashboard_page.ts";
 import type { Metrics } from "./metrics.ts";
 import { toPrometheus } from "./prometheus.ts";
 
@@ -32,7 +34,17 @@ export interface AnalyticsHandlerDeps {
   replayWaitMs?: number;
   /** Aborted when the service stops: a waiting replay request answers 503 at once. */
   stopping?: AbortSignal;
+  /** What the dashboard page shows (`GET /dashboard.json`). */
+  dashboard?: () => Promise<DashboardData>;
 }
+
+// The page loads nothing from elsewhere; its one inline script and style are its own.
+const DASHBOARD_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy":
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
+    "connect-src 'self'; img-src data:",
+};
 
 /** Whether the client asked for Prometheus text rather than JSON. */
 export function wantsPrometheus(accept: string | null): boolean {
@@ -53,6 +65,11 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
       isReady: () => analytics.ready,
       notReadyReason: "Not yet consuming inventory-events",
     }),
+    "GET /": () => new Response(DASHBOARD_HTML, { headers: DASHBOARD_HEADERS }),
+    "GET /dashboard.json": async () =>
+      deps.dashboard
+        ? json(await deps.dashboard())
+        : json({ error: "No dashboard data here" }, { status: 404 }),
     "GET /metrics": async (request) => {
       if (new URL(request.url).searchParams.get("fresh") === "true") await deps.refreshLag?.();
       if (!wantsPrometheus(request.headers.get("accept"))) return json(body());

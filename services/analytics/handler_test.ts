@@ -137,3 +137,52 @@ Deno.test("POST /replay?wait=true answers 503 at once when the service starts st
   assert.equal(response.status, 503);
   assert.match((await response.json()).error, /stopping/);
 });
+
+Deno.test("GET / is the dashboard: one page that loads nothing from elsewhere", async () => {
+  const { handle } = setup();
+  const response = await handle(new Request("http://local/"), from("127.0.0.1"));
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+  assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+  const page = await response.text();
+  for (const id of ["total-orders", "failed-orders", "failure-rate", "lag", "stock"]) {
+    assert.match(page, new RegExp(`id="${id}"`), id);
+  }
+  // The only absolute URL is the SVG namespace: no CDN, no font, no remote script.
+  const urls = [...page.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((match) => match[0]);
+  assert.deepEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]);
+  // Event text is never parsed as HTML.
+  assert.doesNotMatch(page, /innerHTML|insertAdjacentHTML|document\.write/);
+});
+
+Deno.test("GET /dashboard.json answers what the dashboard is given, 404 without it", async () => {
+  const data = {
+    updated_at: "2026-11-27T08:00:00.000Z",
+    metrics: computeMetrics([]),
+    analytics: { ready: true, lag: { "0": 1 } },
+    inventory: { lag: null, stock: null, partitions: null },
+  };
+  const handle = createAnalyticsHandler({
+    kafka: { connected: true },
+    analytics: setupView(),
+    lag: () => 0,
+    dashboard: () => Promise.resolve(data),
+  });
+  const answer = await handle(new Request("http://local/dashboard.json"), from("127.0.0.1"));
+  assert.deepEqual(await answer.json(), data);
+  const { handle: without } = setup();
+  const missing = await without(new Request("http://local/dashboard.json"), from("127.0.0.1"));
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});
+
+function setupView(): AnalyticsView {
+  return {
+    ready: true,
+    metrics: () => computeMetrics([]),
+    figures: () => ({ events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 }),
+    replay: () => undefined,
+    startReplay: () => Promise.reject(new Error("not in this test")),
+    waitForReplay: () => Promise.resolve(),
+  };
+}

@@ -6,7 +6,8 @@ import { createKafka } from "@campus/shared/kafka";
 import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
-import { analyticsEnv } from "./config.ts";
+import { analyticsEnv, inventoryUrl } from "./config.ts";
+import { readInventory } from "./dashboard.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
 import { kafkaAnalyticsPort } from "./kafka_port.ts";
 import { createAnalyticsHandler } from "./handler.ts";
@@ -60,6 +61,12 @@ Deno.exit(
       analytics,
       lag: () => lag.total,
       refreshLag: () => lag.refresh(),
+      dashboard: async () => ({
+        updated_at: new Date().toISOString(),
+        metrics: analytics.metrics(),
+        analytics: { ready: analytics.ready, lag: Object.fromEntries(lag.partitions) },
+        inventory: await readInventory(inventoryUrl(config)),
+      }),
     }),
     hostname: config.HOST,
     port: config.ANALYTICS_PORT,
