@@ -4,14 +4,14 @@
  * against KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092). No Kafka scripts or Docker needed.
  */
 import { installKafka } from "./kafka/install.ts";
-import { onStopRequest } from "./lib/entry.ts";
+import { listenForStop } from "@campus/shared/stop_signals";
 import { javaCommand } from "./lib/tools.ts";
 import { KAFKA_TOOLS, toolArguments } from "./kafka/tools.ts";
 
 const [name, ...rest] = Deno.args;
 const bootstrap = Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") || "127.0.0.1:9092";
 
-if (name === undefined || name === "--help" || name === "-h" || !(name in KAFKA_TOOLS)) {
+if (name === undefined || name === "--help" || name === "-h" || !Object.hasOwn(KAFKA_TOOLS, name)) {
   if (name !== undefined && !name.startsWith("-")) console.error(`Unknown tool "${name}".\n`);
   console.log(`deno task kafka <tool> [options]   (Kafka's own tools, against ${bootstrap})
 
@@ -40,21 +40,7 @@ const install = await installKafka({
   log: (line) => console.error(line),
 });
 // The tools log through log4j2: warnings and errors to stderr, so stdout is only their output.
-const log4j = `${install.libsDir}/../tools-log4j2.properties`;
-await Deno.writeTextFile(
-  log4j,
-  [
-    "status = warn",
-    "appender.err.type = Console",
-    "appender.err.name = STDERR",
-    "appender.err.target = SYSTEM_ERR",
-    "appender.err.layout.type = PatternLayout",
-    "appender.err.layout.pattern = %-5p %m%n",
-    "rootLogger.level = warn",
-    "rootLogger.appenderRef.err.ref = STDERR",
-    "",
-  ].join("\n"),
-);
+const log4j = await Deno.realPath("tasks/kafka/tools-log4j2.properties");
 const child = new Deno.Command(java, {
   args: [
     "-Xmx256m",
@@ -69,11 +55,18 @@ const child = new Deno.Command(java, {
   stdout: "inherit",
   stderr: "inherit",
 }).spawn();
-onStopRequest("kafka", () => {
+// Ctrl-C reaches the JVM too (same terminal group); a SIGTERM or a parent's death is passed on,
+// and a second request (a tool that does not stop) kills it.
+const signalTool = (signal: Deno.Signal) => {
   try {
-    child.kill("SIGTERM");
+    child.kill(signal);
   } catch {
     // Already gone.
   }
+};
+listenForStop({
+  onStop: () => signalTool("SIGTERM"),
+  onForce: () => signalTool("SIGKILL"),
+  watchParent: true,
 });
 Deno.exit((await child.status).code);

@@ -4,7 +4,7 @@
  * @module
  */
 import { spawnChild } from "../tasks/lib/child.ts";
-import { poll } from "@campus/shared/timing";
+import { deadline, poll } from "@campus/shared/timing";
 
 /** The Chromium binary on PATH, or undefined when there is none. */
 export async function findChromium(): Promise<string | undefined> {
@@ -25,6 +25,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Longest a DevTools command or a page load may take before the test fails instead of hanging. */
+const COMMAND_TIMEOUT_MS = 15_000;
+
 /** One page of a browser of its own. */
 export interface BrowserPage extends AsyncDisposable {
   /** Console errors, uncaught exceptions and failed loads, as they happened. */
@@ -39,6 +42,7 @@ export interface BrowserPage extends AsyncDisposable {
 export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
   const profile = `.data/chromium-${crypto.randomUUID().slice(0, 8)}`;
   let devtools = "";
+  const recent: string[] = [];
   const child = spawnChild(chromium, {
     args: [
       "--headless=new",
@@ -53,6 +57,8 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
       "about:blank",
     ],
     onLine: (line) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
       const match = line.match(/DevTools listening on (ws:\/\/\S+)/);
       if (match) devtools = match[1]!;
     },
@@ -63,9 +69,12 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   };
   try {
-    await poll("Chromium to open its DevTools port", () => devtools || undefined, {
-      timeoutMs: 30_000,
-    });
+    let exited = false;
+    child.status.then(() => exited = true);
+    await poll("Chromium to open its DevTools port", () => {
+      if (exited) throw new ChromiumExited(`Chromium exited:\n${recent.join("\n")}`);
+      return devtools || undefined;
+    }, { timeoutMs: 30_000, isFatal: (error) => error instanceof ChromiumExited });
     const port = new URL(devtools).port;
     const target = await poll("a page target", async () => {
       const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as {
@@ -83,6 +92,21 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     const errors: string[] = [];
     const listeners = new Map<string, () => void>();
     let nextId = 0;
+    // If Chromium dies or the socket drops, every wait ends with an error instead of hanging.
+    let lost: Error | undefined;
+    const fail = (reason: string) => {
+      lost ??= new Error(`${reason}\n${recent.join("\n")}`);
+      for (const waiting of pending.values()) waiting.reject(lost);
+      pending.clear();
+    };
+    const closed = new Promise<void>((resolve) => {
+      socket.onclose = () => {
+        fail("The DevTools connection closed");
+        resolve();
+      };
+    });
+    socket.onerror = () => fail("The DevTools connection failed");
+    child.status.then(() => fail("Chromium exited"));
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.id !== undefined) {
@@ -119,11 +143,16 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
       listeners.get(message.method)?.();
     };
     const send = (method: string, params: Record<string, unknown> = {}) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const id = ++nextId;
-        pending.set(id, { resolve, reject });
-        socket.send(JSON.stringify({ id, method, params }));
-      });
+      deadline(
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          if (lost) return reject(lost);
+          const id = ++nextId;
+          pending.set(id, { resolve, reject });
+          socket.send(JSON.stringify({ id, method, params }));
+        }),
+        COMMAND_TIMEOUT_MS,
+        () => new Error(`DevTools command ${method} got no answer in ${COMMAND_TIMEOUT_MS} ms`),
+      );
     await send("Runtime.enable");
     await send("Log.enable");
     await send("Page.enable");
@@ -133,8 +162,13 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
         const loaded = new Promise<void>((resolve) =>
           listeners.set("Page.loadEventFired", resolve)
         );
-        await send("Page.navigate", { url });
-        await loaded;
+        const { errorText } = await send("Page.navigate", { url });
+        if (errorText) throw new Error(`Cannot open ${url}: ${errorText}`);
+        await deadline(
+          loaded,
+          COMMAND_TIMEOUT_MS,
+          () => new Error(`${url} did not finish loading`),
+        );
       },
       async evaluate(expression) {
         const result = await send("Runtime.evaluate", { expression, returnByValue: true });
@@ -149,6 +183,7 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
       },
       async [Symbol.asyncDispose]() {
         socket.close();
+        await closed;
         await close();
       },
     };
@@ -156,4 +191,8 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     await close();
     throw error;
   }
+}
+
+class ChromiumExited extends Error {
+  override name = "ChromiumExited";
 }

@@ -69,7 +69,7 @@ for (const { name, portKey, port } of SERVICES) {
       "kafka:9092",
     ]);
     if (name === "analytics") {
-      assert.equal(service.environment.INVENTORY_URL, "http://inventory:5002");
+      assert.equal(service.environment.DASHBOARD_INVENTORY_URL, "http://inventory:5002");
     }
     assert.equal(service.environment[portKey], port);
     assert.equal(service.environment.HOST, "0.0.0.0");

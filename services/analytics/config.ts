@@ -13,13 +13,20 @@ export const analyticsEnv = {
     .default(30),
   /**
    * Where the dashboard reads inventory's lag and stock; by default the inventory of the same
-   * stack: 127.0.0.1 and INVENTORY_PORT, which `up` gives every service.
+   * stack: 127.0.0.1 and INVENTORY_PORT, which `up` gives every service. (Not INVENTORY_URL: the
+   * tests use that name to point at a stack.) Its host must be one `--allow-net` allows.
    */
-  INVENTORY_URL: z.url({ error: "must be a URL such as http://127.0.0.1:5002" }).optional(),
+  DASHBOARD_INVENTORY_URL: z.url({ error: "must be a URL such as http://127.0.0.1:5002" })
+    .optional(),
   [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
 };
 
 /** The inventory service the dashboard reads from. */
-export function inventoryUrl(config: { INVENTORY_URL?: string; INVENTORY_PORT: number }): string {
-  return (config.INVENTORY_URL ?? `http://127.0.0.1:${config.INVENTORY_PORT}`).replace(/\/+$/, "");
+export function inventoryUrl(
+  config: { DASHBOARD_INVENTORY_URL?: string; INVENTORY_PORT: number },
+): string {
+  return (config.DASHBOARD_INVENTORY_URL ?? `http://127.0.0.1:${config.INVENTORY_PORT}`).replace(
+    /\/+$/,
+    "",
+  );
 }

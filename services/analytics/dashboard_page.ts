@@ -112,7 +112,13 @@ function renderCounts(metrics) {
 function renderPerMinute(perMinute) {
   const svg = byId("per-minute-chart");
   const ns = "http://www.w3.org/2000/svg";
-  const minutes = Object.entries(perMinute).slice(-30);
+  // The last 30 minutes of event time up to the latest order, minutes without orders included.
+  const known = Object.keys(perMinute);
+  const latest = known.length ? Date.parse(known[known.length - 1]) : NaN;
+  const minutes = Number.isNaN(latest) ? [] : Array.from({ length: 30 }, (_, index) => {
+    const minute = new Date(latest - (29 - index) * 60000).toISOString().slice(0, 16) + "Z";
+    return [minute, perMinute[minute] ?? 0];
+  }).filter(([minute]) => minute >= known[0]);
   const max = Math.max(1, ...minutes.map(([, count]) => count));
   const width = 900 / 30;
   svg.replaceChildren(...minutes.flatMap(([minute, count], index) => {
@@ -167,7 +173,10 @@ function renderStock(stock) {
 async function refresh() {
   const status = byId("status");
   try {
-    const response = await fetch("dashboard.json", { cache: "no-store" });
+    const response = await fetch("dashboard.json", {
+      cache: "no-store",
+      signal: AbortSignal.timeout(2000),
+    });
     if (!response.ok) throw new Error("HTTP " + response.status);
     const data = await response.json();
     renderCounts(data.metrics);
@@ -177,13 +186,18 @@ async function refresh() {
     status.textContent = "live · updated " + new Date(data.updated_at).toLocaleTimeString();
     status.className = "";
   } catch (error) {
-    status.textContent = "analytics is not answering (" + error.message + "); retrying";
+    console.error("dashboard refresh failed", error);
+    status.textContent = "no fresh data (" + error.message + "); retrying";
     status.className = "down";
   }
 }
 
-refresh();
-setInterval(refresh, 1000);
+// One refresh at a time, the next a second after the last ended: a slow answer never piles up.
+async function refreshForever() {
+  await refresh();
+  setTimeout(refreshForever, 1000);
+}
+refreshForever();
 </script>
 </body>
 </html>

@@ -19,8 +19,16 @@ import { OrderPlaced } from "./order_placed.ts";
 /** The event schemas the document describes, by message name. */
 export const MESSAGE_SCHEMAS = { OrderPlaced, InventoryReserved, InventoryFailed } as const;
 
+/**
+ * A message payload as JSON Schema draft-07, the dialect AsyncAPI's default schema format is
+ * built on (a `$schema` naming another dialect would make strict parsers refuse the document).
+ */
 function payload(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" });
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: "draft-7",
+    io: "output",
+  });
+  return rest;
 }
 
 const itemKey = {
@@ -70,7 +78,7 @@ const deadLetter = {
   payload: { description: "The original value, byte for byte (possibly empty or not JSON)" },
   bindings: {
     kafka: {
-      key: { type: "string", description: "The original key, byte for byte" },
+      key: { type: ["string", "null"], description: "The original key, byte for byte (if any)" },
       bindingVersion: "0.5.0",
     },
   },

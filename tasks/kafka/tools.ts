@@ -80,6 +80,19 @@ export const KAFKA_TOOLS = {
   },
 } as const satisfies Record<string, KafkaTool>;
 
+/** Options that say where the cluster is, or read a file that may: then no address is added. */
+const ADDRESS_OPTIONS = [
+  "--bootstrap-server",
+  "--bootstrap-servers",
+  "--bootstrap-controller",
+  "--broker-list",
+  "--command-config",
+  "--consumer.config",
+  "--producer.config",
+  "--consumer-config",
+  "--producer-config",
+];
+
 /** The tool's arguments, with the cluster's address added unless given or asked for help. */
 export function toolArguments(
   tool: KafkaTool,
@@ -87,10 +100,12 @@ export function toolArguments(
   bootstrap: string,
 ): string[] {
   if (tool.bootstrap === "none") return [...args];
-  const given = args.some((arg) =>
-    arg === tool.bootstrap || arg.startsWith(`${tool.bootstrap}=`) || arg === "--help" ||
-    arg === "--version" ||
-    (tool.script === "kafka-producer-perf-test.sh" && arg === "--producer-props")
+  const given = args.some((arg, index) =>
+    ADDRESS_OPTIONS.some((option) => arg === option || arg.startsWith(`${option}=`)) ||
+    arg === "--help" || arg === "--version" ||
+    // bootstrap.servers among the properties given on the command line.
+    (/^--(producer-props|command-property|consumer-property|producer-property)$/.test(arg) &&
+      args.slice(index + 1).some((value) => value.startsWith("bootstrap.servers=")))
   );
   return given ? [...args] : [...args, tool.bootstrap, bootstrap];
 }

@@ -16,6 +16,33 @@ Deno.test("the cluster's address is added unless given, asked for help, or offli
     "h:1",
   ]);
   assert.deepEqual(toolArguments(groups, ["--help"], "x:2"), ["--help"]);
+  // A controller address, or a config file that may name a cluster, wins.
+  const quorum = KAFKA_TOOLS["metadata-quorum"];
+  assert.deepEqual(toolArguments(quorum, ["--bootstrap-controller", "c:9093", "describe"], "x:2"), [
+    "--bootstrap-controller",
+    "c:9093",
+    "describe",
+  ]);
+  assert.deepEqual(
+    toolArguments(groups, ["--list", "--command-config", "remote.properties"], "x:2"),
+    [
+      "--list",
+      "--command-config",
+      "remote.properties",
+    ],
+  );
+  // Producer properties get the address unless they carry one.
+  const perf = KAFKA_TOOLS["producer-perf-test"];
+  assert.deepEqual(toolArguments(perf, ["--producer-props", "acks=all"], "x:2"), [
+    "--producer-props",
+    "acks=all",
+    "--bootstrap-server",
+    "x:2",
+  ]);
+  assert.deepEqual(
+    toolArguments(perf, ["--producer-props", "acks=all", "bootstrap.servers=h:1"], "x:2"),
+    ["--producer-props", "acks=all", "bootstrap.servers=h:1"],
+  );
   assert.deepEqual(toolArguments(KAFKA_TOOLS["dump-log"], ["--files", "a.log"], "x:2"), [
     "--files",
     "a.log",
