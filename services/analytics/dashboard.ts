@@ -31,6 +31,23 @@ function numbers(value: unknown): Record<string, number> | null {
   return Object.fromEntries(entries) as Record<string, number>;
 }
 
+/**
+ * {@linkcode readInventory}, asked at most once per `maxAgeMs` however many pages poll: each open
+ * tab refreshes every second, and inventory should not pay for every one of them.
+ */
+export function cachedInventory(
+  baseUrl: string,
+  maxAgeMs = 500,
+  now: () => number = Date.now,
+  read: (baseUrl: string) => Promise<InventoryView> = readInventory,
+): () => Promise<InventoryView> {
+  let last: { at: number; view: Promise<InventoryView> } | undefined;
+  return () => {
+    if (!last || now() - last.at >= maxAgeMs) last = { at: now(), view: read(baseUrl) };
+    return last.view;
+  };
+}
+
 /** Inventory's lag per partition and stock per item, read over HTTP from `baseUrl`. */
 export async function readInventory(baseUrl: string): Promise<InventoryView> {
   const [lag, stock] = await Promise.all([

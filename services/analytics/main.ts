@@ -7,7 +7,7 @@ import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { analyticsEnv, inventoryUrl } from "./config.ts";
-import { readInventory } from "./dashboard.ts";
+import { cachedInventory } from "./dashboard.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
 import { kafkaAnalyticsPort } from "./kafka_port.ts";
 import { createAnalyticsHandler } from "./handler.ts";
@@ -31,6 +31,7 @@ const kafka = createKafka({
 const admin = kafka.admin();
 const analytics = new AnalyticsConsumer({ kafka: kafkaAnalyticsPort(kafka, admin), logger });
 
+const inventoryView = cachedInventory(inventoryUrl(config));
 let adminConnected = false;
 const lag = watchLag(admin, {
   groupId: ANALYTICS_GROUP,
@@ -65,7 +66,7 @@ Deno.exit(
         updated_at: new Date().toISOString(),
         metrics: analytics.metrics(),
         analytics: { ready: analytics.ready, lag: Object.fromEntries(lag.partitions) },
-        inventory: await readInventory(inventoryUrl(config)),
+        inventory: await inventoryView(),
       }),
     }),
     hostname: config.HOST,

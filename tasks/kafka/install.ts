@@ -76,7 +76,8 @@ export async function installKafka(options: InstallOptions): Promise<KafkaInstal
   await requireJava(options.java);
   await requireMaven();
   options.log(`Fetching Apache Kafka ${version} with Maven (first run only; about 45 MB)...`);
-  const partial = `${home}/libs.partial`;
+  // A folder of this process's own: `up` and `deno task kafka` may both fetch on a first run.
+  const partial = `${home}/libs.partial-${Deno.pid}`;
   await Deno.remove(partial, { recursive: true }).catch(() => {});
   await Deno.mkdir(home, { recursive: true });
 
@@ -121,6 +122,11 @@ export async function installKafka(options: InstallOptions): Promise<KafkaInstal
     throw new Error(
       `Expected exactly one SLF4J binding among Kafka's jars, found: ${bindings.join(", ")}`,
     );
+  }
+  if (await exists(stamp)) {
+    // Another process finished first: its jars are the same; keep them.
+    await Deno.remove(partial, { recursive: true }).catch(() => {});
+    return { version, libsDir };
   }
   await Deno.remove(libsDir, { recursive: true }).catch(() => {});
   await Deno.rename(partial, libsDir);
