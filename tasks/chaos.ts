@@ -72,14 +72,15 @@ try {
   Deno.exit(2);
 }
 say(`seed ${seed} (replay with --seed ${seed}); schedule:`);
-for (const episode of planSchedule(seed, seconds, faults).episodes) {
+const schedule = planSchedule(seed, seconds, faults);
+for (const episode of schedule.episodes) {
   say(`  t=${episode.at.toFixed(1).padStart(5)} s  #${episode.index} ${describeEpisode(episode)}`);
 }
 const result = await runCampaign({
   seed,
   rate,
   seconds,
-  faults,
+  schedule,
   faultsText: args.faults,
   outDir,
   say,

@@ -4,6 +4,7 @@
  * @module
  */
 import { spawnChild } from "../tasks/lib/child.ts";
+import { RecentLines } from "../tasks/lib/lines.ts";
 import { deadline, poll } from "@campus/shared/timing";
 
 /** The Chromium binary on PATH, or undefined when there is none. */
@@ -42,7 +43,7 @@ export interface BrowserPage extends AsyncDisposable {
 export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
   const profile = `.data/chromium-${crypto.randomUUID().slice(0, 8)}`;
   let devtools = "";
-  const recent: string[] = [];
+  const recent = new RecentLines(20);
   const child = spawnChild(chromium, {
     args: [
       "--headless=new",
@@ -58,7 +59,6 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     ],
     onLine: (line) => {
       recent.push(line);
-      if (recent.length > 20) recent.shift();
       const match = line.match(/DevTools listening on (ws:\/\/\S+)/);
       if (match) devtools = match[1]!;
     },
@@ -72,7 +72,7 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     let exited = false;
     child.status.then(() => exited = true);
     await poll("Chromium to open its DevTools port", () => {
-      if (exited) throw new ChromiumExited(`Chromium exited:\n${recent.join("\n")}`);
+      if (exited) throw new ChromiumExited(`Chromium exited:\n${recent}`);
       return devtools || undefined;
     }, { timeoutMs: 30_000, isFatal: (error) => error instanceof ChromiumExited });
     const port = new URL(devtools).port;
@@ -95,7 +95,7 @@ export async function openBrowserPage(chromium: string): Promise<BrowserPage> {
     // If Chromium dies or the socket drops, every wait ends with an error instead of hanging.
     let lost: Error | undefined;
     const fail = (reason: string) => {
-      lost ??= new Error(`${reason}\n${recent.join("\n")}`);
+      lost ??= new Error(`${reason}\n${recent}`);
       for (const waiting of pending.values()) waiting.reject(lost);
       pending.clear();
     };

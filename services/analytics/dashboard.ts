@@ -11,7 +11,6 @@ import type { Metrics } from "./metrics.ts";
 export interface InventoryView {
   lag: Record<string, number> | null;
   stock: Record<string, number> | null;
-  partitions: number[] | null;
 }
 
 /** The dashboard's data. */
@@ -54,8 +53,5 @@ export async function readInventory(baseUrl: string): Promise<InventoryView> {
     getJson(`${baseUrl}/lag`, INVENTORY_TIMEOUT_MS),
     getJson(`${baseUrl}/inventory`, INVENTORY_TIMEOUT_MS),
   ]);
-  const partitions = Array.isArray(stock?.partitions)
-    ? stock.partitions.filter((partition): partition is number => typeof partition === "number")
-    : null;
-  return { lag: numbers(lag?.partitions), stock: numbers(stock?.items), partitions };
+  return { lag: numbers(lag?.partitions), stock: numbers(stock?.items) };
 }

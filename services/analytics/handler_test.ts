@@ -160,7 +160,7 @@ Deno.test("GET /dashboard.json answers what the dashboard is given, 404 without 
     updated_at: "2026-11-27T08:00:00.000Z",
     metrics: computeMetrics([]),
     analytics: { ready: true, lag: { "0": 1 } },
-    inventory: { lag: null, stock: null, partitions: null },
+    inventory: { lag: null, stock: null },
   };
   const handle = createAnalyticsHandler({
     kafka: { connected: true },

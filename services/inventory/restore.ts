@@ -6,7 +6,7 @@
  * open beyond it.
  * @module
  */
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import type { Logger } from "@campus/shared/log";
 import { deadline, sleep } from "@campus/shared/timing";
 import { INVENTORY_CHANGELOG, INVENTORY_DECIDED } from "@campus/shared/topics";
@@ -40,13 +40,22 @@ export async function restorePartitions(
 ): Promise<Map<number, PartitionState>> {
   const restored = new Map<number, PartitionState>();
   for (const partition of partitions) restored.set(partition, initialState(partition, options));
-  const targets = await changelogEnds(options.kafka, partitions);
-  const records = targets.size === 0
-    ? 0
-    : await readChangelogs(targets, (topic, partition, value, offset) => {
-      const state = restored.get(partition);
-      if (state) applyRecord(state, topic, value, { partition, offset, logger: options.logger });
-    }, { ...options, stableEnds: () => changelogEnds(options.kafka, partitions) });
+  // One admin client for the ends, also while waiting for an open transaction to end.
+  const admin = options.kafka.admin();
+  await admin.connect();
+  let records: number;
+  try {
+    const stableEnds = () => changelogEnds(admin, partitions);
+    const targets = await stableEnds();
+    records = targets.size === 0
+      ? 0
+      : await readChangelogs(targets, (topic, partition, value, offset) => {
+        const state = restored.get(partition);
+        if (state) applyRecord(state, topic, value, { partition, offset, logger: options.logger });
+      }, { ...options, stableEnds });
+  } finally {
+    await admin.disconnect();
+  }
   for (const state of restored.values()) forgetDecidedBefore(state, options.decidedSinceMs);
   options.logger.info("restored partition state", {
     partitions,
@@ -89,23 +98,17 @@ export class OpenTransactionError extends Error {
  * `topic:partition`: reading up to there gives every change committed before the restore began.
  */
 async function changelogEnds(
-  kafka: Kafka,
+  admin: Admin,
   partitions: readonly number[],
 ): Promise<Map<string, bigint>> {
   const targets = new Map<string, bigint>();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of [INVENTORY_CHANGELOG, INVENTORY_DECIDED]) {
-      for (const offsets of await admin.fetchTopicOffsets(topic)) {
-        if (!partitions.includes(offsets.partition)) continue;
-        if (BigInt(offsets.high) > BigInt(offsets.low)) {
-          targets.set(`${topic}:${offsets.partition}`, BigInt(offsets.high));
-        }
+  for (const topic of [INVENTORY_CHANGELOG, INVENTORY_DECIDED]) {
+    for (const offsets of await admin.fetchTopicOffsets(topic)) {
+      if (!partitions.includes(offsets.partition)) continue;
+      if (BigInt(offsets.high) > BigInt(offsets.low)) {
+        targets.set(`${topic}:${offsets.partition}`, BigInt(offsets.high));
       }
     }
-  } finally {
-    await admin.disconnect();
   }
   return targets;
 }

@@ -11,10 +11,17 @@ import { InventoryEvent } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { poll, sleep } from "@campus/shared/timing";
 import { INVENTORY_EVENTS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
+import { waitForOk } from "../lib/health.ts";
 import { readToEnd } from "../lib/read_topic.ts";
 import { renderChart } from "./chart.ts";
 import { getJson } from "@campus/shared/http_client";
-import { type AnalyticsFigures, type CheckReport, checkRun, type Decision } from "./checker.ts";
+import {
+  type AnalyticsFigures,
+  type CheckReport,
+  checkRun,
+  type Decision,
+  type PlacedOrder,
+} from "./checker.ts";
 import { HistoryFile, type Operation } from "./history.ts";
 import { OpenLoopLoad } from "./load.ts";
 import { runNemesis } from "./nemesis.ts";
@@ -27,7 +34,7 @@ import {
   type Recovery,
 } from "./recovery.ts";
 import { type Sample, Sampler } from "./sampler.ts";
-import { type FaultChoice, planSchedule, type Schedule } from "./schedule.ts";
+import type { Schedule } from "./schedule.ts";
 import { ChaosStack, serviceUrl, type UnexpectedExit } from "./stack.ts";
 
 /** What a campaign is run with. */
@@ -37,8 +44,8 @@ export interface CampaignOptions {
   rate: number;
   /** Seconds of load (longer if the schedule's faults take longer to heal). */
   seconds: number;
-  /** The faults the nemesis may draw from. */
-  faults?: readonly FaultChoice[];
+  /** What the nemesis does, e.g. from `planSchedule`. */
+  schedule: Schedule;
   /** `--faults` as given, for the replay command. */
   faultsText?: string;
   /** Directory of the run's files. */
@@ -77,9 +84,9 @@ export interface CampaignResult {
 /** Longest wait for a service's answer while settling and reading the results. */
 const ANSWER_TIMEOUT_MS = 5_000;
 /**
- * Load after the last fault healed: enough for the slowest recovery measured (analytics killed
- * with SIGKILL: its member's 10 s session, then a replay; up to 16 s) with room to spare, since a
- * fault that has not recovered when the load ends counts as never recovered.
+ * Load after the last fault healed. A fault that has not recovered when the load ends counts as
+ * never recovered, so this is room for the slower recoveries measured (analytics killed with
+ * SIGKILL: 11-16 s; a broker restart: up to about 30 s from injection, much of it before healing).
  */
 const END_CALM_MS = 25_000;
 
@@ -134,8 +141,8 @@ async function readDecisions(kafka: Kafka): Promise<{ decisions: Decision[]; inv
 
 async function readPlaced(
   kafka: Kafka,
-): Promise<{ placed: { orderId: string; userId: string }[]; invalid: number }> {
-  const placed: { orderId: string; userId: string }[] = [];
+): Promise<{ placed: PlacedOrder[]; invalid: number }> {
+  const placed: PlacedOrder[] = [];
   let invalid = 0;
   for (const record of await readToEnd(kafka, ORDER_EVENTS, { timeoutMs: 120_000 })) {
     const parsed = OrderPlaced.safeParse(parseJson(record.value));
@@ -155,7 +162,8 @@ function parseJson(text: string | undefined): unknown {
 
 /**
  * Waits until inventory owns every partition and has no lag, then until analytics has counted
- * `distinctDecisions` (read from the topic) with no lag. False if that does not happen in time.
+ * as many orders as `countDecisions` finds on the topic, with no lag. False if that does not
+ * happen in time.
  */
 async function settle(
   countDecisions: () => Promise<number>,
@@ -198,7 +206,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     logs: `${outDir}/logs`,
   };
   await Deno.mkdir(outDir, { recursive: true });
-  const schedule = planSchedule(seed, seconds, options.faults);
+  const { schedule } = options;
   await Deno.writeTextFile(files.schedule, JSON.stringify(schedule, null, 2) + "\n");
   const menu = campaignMenu(rate, seconds);
   const menuFile = `${outDir}/menu.json`;
@@ -222,11 +230,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     },
   });
   for (const name of ["producer", "inventory", "analytics"] as const) {
-    await poll(`${name} to be ready`, async () => {
-      const answer = await fetch(`${serviceUrl(name)}/ready`);
-      await answer.body?.cancel();
-      return answer.ok || undefined;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitForOk(`${serviceUrl(name)}/ready`, { timeoutMs: 60_000 });
   }
 
   const history = await HistoryFile.create(files.history);
@@ -286,16 +290,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     } s: ${operations.length} requests`,
   );
 
+  // Read once inventory has settled (nothing is decided after that), and used for the check too.
+  let read: Awaited<ReturnType<typeof readDecisions>> | undefined;
   const settled = await settle(async () => {
-    const { decisions } = await readDecisions(kafka!);
-    return new Set(decisions.map((decision) => decision.orderId)).size;
+    read = await readDecisions(kafka!);
+    return new Set(read.decisions.map((decision) => decision.orderId)).size;
   }, say);
   await sampler.stop();
   clearInterval(flusher);
   await history.close();
 
   say("reading order-events and inventory-events back (read_committed)");
-  const { decisions, invalid } = await readDecisions(kafka!);
+  const { decisions, invalid } = read ?? await readDecisions(kafka!);
   await Deno.writeTextFile(
     files.decisions,
     decisions.map((decision) => JSON.stringify(decision)).join("\n") + "\n",
@@ -347,7 +353,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     files,
   };
   await Deno.writeTextFile(files.report, JSON.stringify(result, null, 2) + "\n");
-  // A failed run keeps the broker's data, to be read back with kcat or a broker started on it.
+  // A failed run keeps the broker's data: `deno task kafka dump-log` decodes its segments.
   if (!ok) stack.keepBrokerData(`${outDir}/broker-data`);
   return result;
 }

@@ -104,11 +104,3 @@ export class HistoryFile {
     this.#file.close();
   }
 }
-
-/** Reads a history file back. */
-export async function readHistory(path: string): Promise<Operation[]> {
-  const text = await Deno.readTextFile(path);
-  return text.split("\n").filter((line) => line.trim() !== "").map((line) =>
-    JSON.parse(line) as Operation
-  );
-}

@@ -19,12 +19,11 @@ export interface NemesisOptions {
   /** When the load began: the schedule's times count from here. */
   startAt: number;
   say: (line: string) => void;
-  signal?: AbortSignal;
 }
 
 async function inject(episode: Episode, options: NemesisOptions): Promise<void> {
   const { stack } = options;
-  const hold = () => sleep(episode.holdSeconds * 1000, options.signal);
+  const hold = () => sleep(episode.holdSeconds * 1000);
   const target = episode.target;
   switch (episode.kind) {
     case "kill":
@@ -80,8 +79,7 @@ export async function runNemesis(
   let calmFrom = options.startAt;
   for (const episode of schedule.episodes) {
     const due = Math.max(options.startAt + episode.at * 1000, calmFrom);
-    await sleep(Math.max(0, due - Date.now()), options.signal);
-    if (options.signal?.aborted) break;
+    await sleep(Math.max(0, due - Date.now()));
     const injectedAt = Date.now();
     const offset = ((injectedAt - options.startAt) / 1000).toFixed(1);
     options.say(`t=${offset} s  #${episode.index} ${describeEpisode(episode)}`);

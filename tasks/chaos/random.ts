@@ -26,7 +26,7 @@ export class SeededRandom {
     return min + Math.floor(this.next() * (max - min + 1));
   }
 
-  /** A number in [min, max), rounded to milliseconds when used as seconds. */
+  /** A number in [min, max). */
   between(min: number, max: number): number {
     return min + this.next() * (max - min);
   }

@@ -62,7 +62,7 @@ export class ChaosStack implements AsyncDisposable {
   #services = new Map<ServiceName, OwnService>();
   /** Processes being stopped or killed on purpose: their exit is no crash. */
   #leaving = new Set<OwnService>();
-  #logs = new Map<ProcessName, Deno.FsFile>();
+  #logs: Map<ProcessName, Deno.FsFile>;
   #env: Record<ServiceName, Record<string, string>>;
 
   private constructor(
@@ -132,15 +132,6 @@ export class ChaosStack implements AsyncDisposable {
       throw error;
     }
     return stack;
-  }
-
-  get bootstrap(): string {
-    return this.#broker.bootstrap;
-  }
-
-  /** Whether `name` runs now (started and not stopped or killed). */
-  isRunning(name: ServiceName): boolean {
-    return this.#services.has(name);
   }
 
   /** Notes a line in a process's log, e.g. what the nemesis did to it. */

@@ -7,7 +7,7 @@ export interface KafkaTool {
   mainClass: string;
   summary: string;
   /** How the tool is told where the cluster is; none for offline tools. */
-  bootstrap: "--bootstrap-server" | "--bootstrap-servers" | "none";
+  bootstrap: "--bootstrap-server" | "none";
 }
 
 /** The tools, named as their scripts without `kafka-` and `.sh`. */
