@@ -8,6 +8,7 @@ import {
   type logCreator,
   logLevel as KafkaLogLevel,
   Partitioners,
+  type RetryOptions,
 } from "kafkajs";
 import process from "node:process";
 import type { Logger, LogLevel } from "./log.ts";
@@ -78,7 +79,29 @@ export interface KafkaOptions {
   brokers: string[];
   logger: Logger;
   logLevel?: LogLevel;
+  /** How connections and requests are retried; default {@linkcode CLIENT_RETRY}. */
+  retry?: RetryOptions;
 }
+
+/** Short, bounded retries: callers decide how long to keep trying, kafkajs should not hide it. */
+export const CLIENT_RETRY: RetryOptions = {
+  initialRetryTime: 100,
+  maxRetryTime: 2_000,
+  retries: 5,
+};
+
+/**
+ * Retries of the consumer services: waits of at most 1 s, for about half a minute. A broker that
+ * restarts is back in 2-6 s; a consumer that gave up meanwhile crashes and comes back as a new
+ * group member, which then waits out its crashed predecessor's 10 s session (it could not leave a
+ * broker that was down). Retrying through the restart keeps the member, and a short cap means the
+ * broker's return is noticed within a second.
+ */
+export const CONSUMER_SERVICE_RETRY: RetryOptions = {
+  initialRetryTime: 100,
+  maxRetryTime: 1_000,
+  retries: 30,
+};
 
 let warningsRouted = false;
 
@@ -107,8 +130,7 @@ export function createKafka(options: KafkaOptions): Kafka {
     logCreator: kafkaLogCreator(options.logger),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    // Short, bounded retries: callers decide how long to keep trying, kafkajs should not hide it.
-    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    retry: options.retry ?? CLIENT_RETRY,
   });
 }
 

@@ -6,7 +6,11 @@
  * @module
  */
 import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
-import { GROUP_SESSION, waitForGroupCoordinator } from "@campus/shared/kafka";
+import {
+  CONSUMER_SERVICE_RETRY,
+  GROUP_SESSION,
+  waitForGroupCoordinator,
+} from "@campus/shared/kafka";
 import { sleep } from "@campus/shared/timing";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
 
@@ -88,6 +92,8 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
     maxWaitTimeInMs: 250,
     maxBytesPerPartition: 512 * 1024,
     ...GROUP_SESSION,
+    // kafkajs's consumers default to 5 retries whatever the client's: ride out a broker restart.
+    retry: CONSUMER_SERVICE_RETRY,
   });
   const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
   return {

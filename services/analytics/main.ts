@@ -2,7 +2,7 @@
 import { ANALYTICS } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka } from "@campus/shared/kafka";
+import { CONSUMER_SERVICE_RETRY, createKafka } from "@campus/shared/kafka";
 import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
@@ -27,6 +27,7 @@ const kafka = createKafka({
   clientId: ANALYTICS.clientId,
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
+  retry: CONSUMER_SERVICE_RETRY,
 });
 const admin = kafka.admin();
 const analytics = new AnalyticsConsumer({ kafka: kafkaAnalyticsPort(kafka, admin), logger });

@@ -12,7 +12,11 @@ import {
   type Producer,
   type TopicMessages,
 } from "kafkajs";
-import { GROUP_SESSION, waitForGroupCoordinator } from "@campus/shared/kafka";
+import {
+  CONSUMER_SERVICE_RETRY,
+  GROUP_SESSION,
+  waitForGroupCoordinator,
+} from "@campus/shared/kafka";
 import type { Logger } from "@campus/shared/log";
 import { INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import type { PartitionState } from "./partition_state.ts";
@@ -143,6 +147,8 @@ function kafkaMember(kafka: Kafka): GroupMember {
     maxBytes: 1024 * 1024,
     // Long processing delays heartbeat between messages, so they do not hit the session timeout.
     ...GROUP_SESSION,
+    // kafkajs's consumers default to 5 retries whatever the client's: ride out a broker restart.
+    retry: CONSUMER_SERVICE_RETRY,
   });
   const { GROUP_JOIN, CRASH, STOP } = consumer.events;
   return {

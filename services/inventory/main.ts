@@ -2,7 +2,7 @@
 import { INVENTORY } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka, keyPartitioner } from "@campus/shared/kafka";
+import { CONSUMER_SERVICE_RETRY, createKafka, keyPartitioner } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
 import { EVENT_PARTITIONS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
 import { inventoryEnv } from "./config.ts";
@@ -36,6 +36,7 @@ const kafka = createKafka({
   clientId: INVENTORY.clientId,
   brokers: config.KAFKA_BOOTSTRAP_SERVERS,
   logger,
+  retry: CONSUMER_SERVICE_RETRY,
 });
 const throttle = { seconds: config.PROCESSING_DELAY };
 const metrics = createInventoryMetrics({ delaySeconds: () => throttle.seconds });
