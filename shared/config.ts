@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { DEFAULT_EVENT_PARTITIONS } from "./topics.ts";
 
 /** A configuration problem, with a message that names the variable and what it should be. */
 export class ConfigError extends Error {
@@ -34,8 +35,19 @@ export const logLevel = z.enum(["debug", "info", "warn", "error"], {
   error: 'must be one of "debug", "info", "warn", "error"',
 }).default("info");
 
+/**
+ * Partitions of the keyed event topics (shared/topics.ts): `up` and `deno task topics` create them
+ * with it, and every service checks the topics it uses have exactly that many.
+ */
+export const eventPartitions = z.coerce.number({ error: "must be a whole number from 1 to 1000" })
+  .int({ error: "must be a whole number from 1 to 1000" })
+  .min(1, { error: "must be a whole number from 1 to 1000" })
+  .max(1000, { error: "must be a whole number from 1 to 1000" })
+  .default(DEFAULT_EVENT_PARTITIONS);
+
 /** Keys every service reads. */
 export const commonEnv = {
+  EVENT_PARTITIONS: eventPartitions,
   KAFKA_BOOTSTRAP_SERVERS: z.string().default("127.0.0.1:9092").pipe(brokerList),
   HOST: z.string().min(1, { error: "must be a host name or address" }).default("127.0.0.1"),
   LOG_LEVEL: logLevel,

@@ -5,11 +5,22 @@ import { commonEnv, ConfigError, parseConfig, port } from "./config.ts";
 Deno.test("parseConfig() applies defaults when variables are unset or empty", () => {
   const config = parseConfig({ ...commonEnv, PRODUCER_PORT: port(5001) }, { HOST: "" });
   assert.deepEqual(config, {
+    EVENT_PARTITIONS: 6,
     KAFKA_BOOTSTRAP_SERVERS: ["127.0.0.1:9092"],
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     PRODUCER_PORT: 5001,
   });
+});
+
+Deno.test("EVENT_PARTITIONS takes a whole number of partitions and names what is wrong", () => {
+  assert.equal(parseConfig(commonEnv, { EVENT_PARTITIONS: "12" }).EVENT_PARTITIONS, 12);
+  for (const value of ["0", "2.5", "six", "1001"]) {
+    assert.throws(
+      () => parseConfig(commonEnv, { EVENT_PARTITIONS: value }),
+      new RegExp(`EVENT_PARTITIONS is "${value}": must be a whole number from 1 to 1000`),
+    );
+  }
 });
 
 Deno.test("parseConfig() splits and trims a broker list", () => {

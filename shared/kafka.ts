@@ -183,20 +183,30 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
     });
   }
   const present = topics.filter((topic) => existing.has(topic.name));
-  if (present.length > 0) {
-    const metadata = await admin.fetchTopicMetadata({ topics: present.map((topic) => topic.name) });
-    for (const topic of present) {
-      const found = metadata.topics.find((entry) => entry.name === topic.name);
-      const partitions = found?.partitions.length ?? 0;
-      if (partitions !== topic.partitions) {
-        throw new TopicMismatchError(
-          `Cannot use topic "${topic.name}": it has ${partitions} partitions, expected ${topic.partitions}. ` +
-            `Delete it or point KAFKA_BOOTSTRAP_SERVERS at another cluster.`,
-        );
-      }
+  if (present.length > 0) await expectPartitions(admin, present);
+  return missing.map((topic) => topic.name);
+}
+
+/**
+ * Throws {@linkcode TopicMismatchError} unless each topic has the partitions its spec says: a
+ * service counting on another partition count would send keys to, or own, the wrong partitions.
+ */
+export async function expectPartitions(
+  admin: Admin,
+  topics: readonly Pick<TopicSpec, "name" | "partitions">[],
+): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.name) });
+  for (const topic of topics) {
+    const found = metadata.topics.find((entry) => entry.name === topic.name);
+    const partitions = found?.partitions.length ?? 0;
+    if (partitions !== topic.partitions) {
+      throw new TopicMismatchError(
+        `Topic "${topic.name}" has ${partitions} partitions, but EVENT_PARTITIONS says ${topic.partitions}. ` +
+          `Set EVENT_PARTITIONS=${partitions} to use the topics as they are, or delete them ` +
+          `(with \`deno task up\`'s own broker: its data directory) to create them anew.`,
+      );
     }
   }
-  return missing.map((topic) => topic.name);
 }
 
 /** Whether a kafkajs client is connected right now, kept up to date from its instrumentation events. */
@@ -228,7 +238,16 @@ export async function connectWithRetry(
       options.logger.info("connected to kafka");
       return true;
     } catch (error) {
-      options.logger.warn("cannot connect to kafka yet, retrying", { error, retry_in_ms: delayMs });
+      if (error instanceof TopicMismatchError) {
+        // Not a broker that is late: nothing changes until someone fixes the setting or topic.
+        options.logger.error(error.message, { retry_in_ms: maxDelayMs });
+        delayMs = maxDelayMs;
+      } else {
+        options.logger.warn("cannot connect to kafka yet, retrying", {
+          error,
+          retry_in_ms: delayMs,
+        });
+      }
       await abortableDelay(delayMs, options.signal);
       delayMs = Math.min(delayMs * 2, maxDelayMs);
     }

@@ -27,10 +27,12 @@ export const ANALYTICS_GROUP = "analytics-service";
 export const DECIDED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
- * Partitions of the keyed event topics. The inventory changelogs must match order-events so that an
- * instance owning order partition N restores exactly the state of the orders it decides.
+ * Partitions of the keyed event topics unless EVENT_PARTITIONS says otherwise: the most instances
+ * of a consumer service that get work (six leaves room for three of each with two partitions each).
+ * The inventory changelogs match order-events, so that an instance owning order partition N
+ * restores exactly the state of the orders it decides.
  */
-export const EVENT_PARTITIONS = 3;
+export const DEFAULT_EVENT_PARTITIONS = 6;
 
 /** How a topic is created. */
 export interface TopicSpec {
@@ -42,20 +44,28 @@ export interface TopicSpec {
 // The event log is the source of truth and replay must reproduce history, so it never expires.
 const keepForever = { "retention.ms": "-1" };
 
-/** All topics, created explicitly at start-up (the broker's auto-create is off). */
-export const TOPICS: readonly TopicSpec[] = [
-  { name: ORDER_EVENTS, partitions: EVENT_PARTITIONS, config: keepForever },
-  { name: INVENTORY_EVENTS, partitions: EVENT_PARTITIONS, config: keepForever },
-  { name: ORDER_EVENTS_DLQ, partitions: 1, config: keepForever },
-  { name: INVENTORY_EVENTS_DLQ, partitions: 1, config: keepForever },
-  {
-    name: INVENTORY_CHANGELOG,
-    partitions: EVENT_PARTITIONS,
-    config: { "cleanup.policy": "compact" },
-  },
-  {
-    name: INVENTORY_DECIDED,
-    partitions: EVENT_PARTITIONS,
-    config: { "cleanup.policy": "delete", "retention.ms": String(DECIDED_RETENTION_MS) },
-  },
-];
+/**
+ * All topics, created explicitly at start-up (the broker's auto-create is off), with `partitions`
+ * for the keyed event topics and the inventory changelogs that follow them.
+ */
+export function topicSpecs(partitions: number): readonly TopicSpec[] {
+  return [
+    { name: ORDER_EVENTS, partitions, config: keepForever },
+    { name: INVENTORY_EVENTS, partitions, config: keepForever },
+    { name: ORDER_EVENTS_DLQ, partitions: 1, config: keepForever },
+    { name: INVENTORY_EVENTS_DLQ, partitions: 1, config: keepForever },
+    {
+      name: INVENTORY_CHANGELOG,
+      partitions,
+      config: { "cleanup.policy": "compact" },
+    },
+    {
+      name: INVENTORY_DECIDED,
+      partitions,
+      config: { "cleanup.policy": "delete", "retention.ms": String(DECIDED_RETENTION_MS) },
+    },
+  ];
+}
+
+/** The topics with the default partition count, for tools and tests on a cluster of their own. */
+export const TOPICS: readonly TopicSpec[] = topicSpecs(DEFAULT_EVENT_PARTITIONS);

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { poll } from "@campus/shared/timing";
-import { EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillDecisions } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
@@ -50,7 +50,7 @@ const baselineStart = performance.now();
 let baselineDone!: () => void;
 const baselineFinished = new Promise<void>((resolve) => baselineDone = resolve);
 await reader.run({
-  partitionsConsumedConcurrently: EVENT_PARTITIONS,
+  partitionsConsumedConcurrently: DEFAULT_EVENT_PARTITIONS,
   eachBatch: ({ batch }) => {
     read += batch.messages.length;
     if (read >= count) baselineDone();

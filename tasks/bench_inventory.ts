@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { poll } from "@campus/shared/timing";
-import { EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
 import { onStopRequest } from "./lib/entry.ts";
 import { fillOrders } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
@@ -42,7 +42,7 @@ await admin.connect();
 await ensureTopics(admin, TOPICS);
 await admin.createTopics({
   waitForLeaders: true,
-  topics: [{ topic: "bench-baseline-out", numPartitions: EVENT_PARTITIONS }],
+  topics: [{ topic: "bench-baseline-out", numPartitions: DEFAULT_EVENT_PARTITIONS }],
 });
 
 const menu = JSON.parse(await Deno.readTextFile("services/inventory/menu.json")) as Record<
@@ -73,7 +73,7 @@ await Promise.all([pipeProducer.connect(), pipe.connect()]);
 await pipe.subscribe({ topic: ORDER_EVENTS, fromBeginning: true });
 const baselineStart = performance.now();
 await pipe.run({
-  partitionsConsumedConcurrently: EVENT_PARTITIONS,
+  partitionsConsumedConcurrently: DEFAULT_EVENT_PARTITIONS,
   eachBatch: async ({ batch }) => {
     await pipeProducer.send({
       topic: "bench-baseline-out",

@@ -5,12 +5,15 @@
  */
 import { createKafka, ensureTopics, TopicMismatchError } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
-import { commonEnv, ConfigError, loadConfig } from "@campus/shared/config";
-import { TOPICS } from "@campus/shared/topics";
+import { commonEnv, ConfigError, eventPartitions, loadConfig } from "@campus/shared/config";
+import { topicSpecs } from "@campus/shared/topics";
 
 const config = (() => {
   try {
-    return loadConfig({ KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS });
+    return loadConfig({
+      KAFKA_BOOTSTRAP_SERVERS: commonEnv.KAFKA_BOOTSTRAP_SERVERS,
+      EVENT_PARTITIONS: eventPartitions,
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -20,12 +23,13 @@ const config = (() => {
 const logger = createLogger({ service: "topics" });
 const admin = createKafka({ clientId: "topics", brokers: config.KAFKA_BOOTSTRAP_SERVERS, logger })
   .admin();
+const topics = topicSpecs(config.EVENT_PARTITIONS);
 try {
   await admin.connect();
-  const created = await ensureTopics(admin, TOPICS);
+  const created = await ensureTopics(admin, topics);
   logger.info(created.length > 0 ? "created topics" : "topics already exist", {
     created,
-    topics: TOPICS.map((topic) => topic.name),
+    topics: topics.map((topic) => topic.name),
   });
 } catch (error) {
   logger.error(

@@ -12,11 +12,12 @@ import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { poll } from "@campus/shared/timing";
 import {
+  DEFAULT_EVENT_PARTITIONS,
   INVENTORY_CHANGELOG,
   INVENTORY_DECIDED,
   INVENTORY_GROUP,
   ORDER_EVENTS,
-  TOPICS,
+  topicSpecs,
 } from "@campus/shared/topics";
 
 /** The group still has running members: resetting its offsets would be ignored or fought over. */
@@ -36,7 +37,10 @@ export async function rebuildInventory(admin: Admin): Promise<{ deletedRecords: 
   }
   // Delete and re-create rather than delete records: Kafka refuses DeleteRecords on compacted
   // topics, and the stock changelog is one.
-  const changelogs = TOPICS.filter((topic) =>
+  // Re-created with the partition count of order-events, whose partitions they mirror.
+  const metadata = await admin.fetchTopicMetadata({ topics: [ORDER_EVENTS] });
+  const partitions = metadata.topics[0]?.partitions.length ?? DEFAULT_EVENT_PARTITIONS;
+  const changelogs = topicSpecs(partitions).filter((topic) =>
     topic.name === INVENTORY_CHANGELOG || topic.name === INVENTORY_DECIDED
   );
   let deletedRecords = 0;

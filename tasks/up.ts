@@ -12,7 +12,7 @@ import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
 import { SERVICES } from "@campus/shared/services";
 import { listenForStop } from "@campus/shared/stop_signals";
-import { TOPICS } from "@campus/shared/topics";
+import { topicSpecs } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
 import { startBroker } from "./kafka/broker.ts";
 import { type Child, spawnChild } from "./lib/child.ts";
@@ -148,12 +148,16 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
   };
 }
 
-async function createTopics(brokers: string[], stopping: AbortSignal): Promise<void> {
+async function createTopics(
+  brokers: string[],
+  partitions: number,
+  stopping: AbortSignal,
+): Promise<void> {
   const logger = createLogger({ service: "up", level: "error", write: say });
   const admin = createKafka({ clientId: "up", brokers, logger }).admin();
   try {
     await raceAbort(admin.connect(), stopping);
-    const created = await raceAbort(ensureTopics(admin, TOPICS), stopping);
+    const created = await raceAbort(ensureTopics(admin, topicSpecs(partitions)), stopping);
     say(created.length > 0 ? `Created topics: ${created.join(", ")}` : "Topics already exist.");
   } finally {
     await admin.disconnect().catch(() => {});
@@ -165,7 +169,10 @@ function startServices(
   run: Run,
   brokers: string[],
 ): Array<Service & { url: string; child: Child }> {
-  const env = { KAFKA_BOOTSTRAP_SERVERS: brokers.join(",") };
+  const env = {
+    KAFKA_BOOTSTRAP_SERVERS: brokers.join(","),
+    EVENT_PARTITIONS: String(run.config.EVENT_PARTITIONS),
+  };
   return selected(run.config).map((service) => {
     const child = spawnChild(Deno.execPath(), {
       args: ["task", "--quiet", service.name],
@@ -296,7 +303,7 @@ async function main(): Promise<number> {
   try {
     const kafka = await startKafka(run);
     stopping.signal.throwIfAborted();
-    await createTopics(kafka.brokers, stopping.signal);
+    await createTopics(kafka.brokers, config.EVENT_PARTITIONS, stopping.signal);
     stopping.signal.throwIfAborted();
     const services = startServices(run, kafka.brokers);
     await waitUntilReady(run, services);

@@ -1,6 +1,6 @@
 /** The environment `deno task up` reads. The services read their own keys themselves. */
 import { z } from "zod";
-import { brokerList, port } from "@campus/shared/config";
+import { brokerList, eventPartitions, port } from "@campus/shared/config";
 import { ANALYTICS, INVENTORY, PRODUCER } from "@campus/shared/services";
 
 /** Keys read by the supervisor, with defaults. */
@@ -17,6 +17,8 @@ export const upEnv = {
     .default("768m"),
   JAVA_HOME: z.string().optional(),
   HOST: z.string().default("127.0.0.1"),
+  /** Partitions of the event topics; passed on to every service through the environment. */
+  EVENT_PARTITIONS: eventPartitions,
   [PRODUCER.portVariable]: port(PRODUCER.defaultPort),
   [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
   [ANALYTICS.portVariable]: port(ANALYTICS.defaultPort),

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { encodeEvent } from "@campus/shared/events/codec";
 import { InventoryEvent } from "@campus/shared/events/inventory";
-import { EVENT_PARTITIONS, INVENTORY_EVENTS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS, INVENTORY_EVENTS } from "@campus/shared/topics";
 import { computeMetrics } from "../services/analytics/metrics.ts";
 import { analyticsSettled } from "./_experiments.ts";
 import {
@@ -105,7 +105,7 @@ Deno.test({
   const message = {
     key: event.item,
     value: encodeEvent(InventoryEvent, event),
-    partition: keyPartitioner(EVENT_PARTITIONS)(event.item),
+    partition: keyPartitioner(DEFAULT_EVENT_PARTITIONS)(event.item),
   };
   await producer.send({ topic: INVENTORY_EVENTS, acks: -1, messages: [message] });
   await producer.send({ topic: INVENTORY_EVENTS, acks: -1, messages: [message] });
@@ -132,7 +132,7 @@ Deno.test({
   sanitizeOps: false,
 }, async () => {
   const kafka = await testKafka("analytics-aborted-tail-test");
-  await abortBigTransaction(kafka, [INVENTORY_EVENTS], EVENT_PARTITIONS);
+  await abortBigTransaction(kafka, [INVENTORY_EVENTS], DEFAULT_EVENT_PARTITIONS);
   const response = await fetch(`${analytics}/replay?wait=true`, {
     method: "POST",
     headers: { "content-type": "application/json" },

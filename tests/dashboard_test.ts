@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { findChromium, openBrowserPage } from "./_browser.ts";
 import { analyticsReaches, analyticsSettled, experimentOrder, postOrder } from "./_experiments.ts";
-import { EVENT_PARTITIONS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS } from "@campus/shared/topics";
 import { canStartProcesses, eventually, stack } from "./_support.ts";
 
 const chromium = canStartProcesses ? await findChromium() : undefined;
@@ -48,7 +48,7 @@ Deno.test({
     String(counted.metrics.failed_orders),
   );
   const lagRows = await page.evaluate("document.querySelectorAll('#lag tr').length");
-  assert.equal(lagRows, EVENT_PARTITIONS, "one lag row per partition");
+  assert.equal(lagRows, DEFAULT_EVENT_PARTITIONS, "one lag row per partition");
   const stock = await page.evaluate(
     "[...document.querySelectorAll('#stock tr')].map((row) => row.cells[0].textContent)",
   ) as string[];

@@ -12,7 +12,7 @@ import {
 } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import {
-  EVENT_PARTITIONS,
+  DEFAULT_EVENT_PARTITIONS,
   INVENTORY_CHANGELOG,
   INVENTORY_DECIDED,
   INVENTORY_EVENTS,
@@ -113,7 +113,7 @@ Deno.test({
       "a stock of 1 gives Reserved, then out_of_stock twice; an unknown item fails",
       async () => {
         const now = new Date();
-        const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+        const partitionFor = keyPartitioner(DEFAULT_EVENT_PARTITIONS);
         const orders = [0, 1, 2].map((index) => ({
           ...generatedOrder(index, ["one-left"], now),
           quantity: 1,
@@ -270,7 +270,7 @@ Deno.test({
       "fenced by a newer producer on every partition, it restarts and decides on",
       async () => {
         // What a new owner of the partitions does to this instance's transactional producers.
-        for (let partition = 0; partition < EVENT_PARTITIONS; partition++) {
+        for (let partition = 0; partition < DEFAULT_EVENT_PARTITIONS; partition++) {
           const fencer = kafka.producer({
             transactionalId: `${INVENTORY_GROUP}.${ORDER_EVENTS}.${partition}`,
             idempotent: true,
@@ -302,7 +302,7 @@ Deno.test({
     await t.step(
       "a message with thousands of bad fields is dead-lettered, not retried forever",
       async () => {
-        const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+        const partitionFor = keyPartitioner(DEFAULT_EVENT_PARTITIONS);
         const fields = Object.fromEntries(
           Array.from({ length: 40_000 }, (_, index) => [`field_${index}`, index]),
         );
@@ -337,7 +337,7 @@ Deno.test({
         await abortBigTransaction(
           kafka,
           [INVENTORY_CHANGELOG, INVENTORY_DECIDED],
-          EVENT_PARTITIONS,
+          DEFAULT_EVENT_PARTITIONS,
         );
         const stockBefore = await (await fetch(`${inventory.url}/inventory`)).json();
         await inventory[Symbol.asyncDispose]();

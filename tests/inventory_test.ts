@@ -1,7 +1,12 @@
 /** The inventory service on the running stack: dead letters, throttling and lag, its HTTP routes. */
 import assert from "node:assert/strict";
 import { InventoryEvent } from "@campus/shared/events/inventory";
-import { INVENTORY_EVENTS, ORDER_EVENTS, ORDER_EVENTS_DLQ } from "@campus/shared/topics";
+import {
+  DEFAULT_EVENT_PARTITIONS,
+  INVENTORY_EVENTS,
+  ORDER_EVENTS,
+  ORDER_EVENTS_DLQ,
+} from "@campus/shared/topics";
 import {
   endOffsets,
   eventually,
@@ -225,7 +230,7 @@ Deno.test("GET /ready, /inventory and /metrics describe the running consumer", a
       ? await response.json()
       : (await response.body?.cancel(), undefined);
   });
-  assert.deepEqual(ready.partitions, [0, 1, 2]);
+  assert.deepEqual(ready.partitions, [...Array(DEFAULT_EVENT_PARTITIONS).keys()]);
   const stock = await (await fetch(`${inventory}/inventory`)).json();
   assert.ok(typeof stock.items.pizza === "number");
   const metrics = await (await fetch(`${inventory}/metrics`)).text();

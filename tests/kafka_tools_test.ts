@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnChild } from "../tasks/lib/child.ts";
-import { EVENT_PARTITIONS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS } from "@campus/shared/topics";
 import { canStartProcesses, stack } from "./_support.ts";
 
 async function kafkaTool(args: string[]): Promise<{ code: number; output: string }> {
@@ -32,7 +32,7 @@ Deno.test({
   assert.equal(code, 0, output);
   assert.match(output, /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG/, output);
   // A partition nothing was committed on yet shows "-" for its offset and lag.
-  for (let partition = 0; partition < EVENT_PARTITIONS; partition++) {
+  for (let partition = 0; partition < DEFAULT_EVENT_PARTITIONS; partition++) {
     assert.match(
       output,
       new RegExp(
@@ -52,7 +52,7 @@ Deno.test({
   assert.match(
     output,
     new RegExp(
-      `Topic: order-events\\s+TopicId: \\S+\\s+PartitionCount: ${EVENT_PARTITIONS}\\s+ReplicationFactor: 1`,
+      `Topic: order-events\\s+TopicId: \\S+\\s+PartitionCount: ${DEFAULT_EVENT_PARTITIONS}\\s+ReplicationFactor: 1`,
     ),
   );
 });

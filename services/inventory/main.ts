@@ -2,9 +2,20 @@
 import { INVENTORY } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { CONSUMER_SERVICE_RETRY, createKafka, keyPartitioner } from "@campus/shared/kafka";
+import {
+  CONSUMER_SERVICE_RETRY,
+  createKafka,
+  expectPartitions,
+  keyPartitioner,
+} from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
-import { EVENT_PARTITIONS, INVENTORY_GROUP, ORDER_EVENTS } from "@campus/shared/topics";
+import {
+  INVENTORY_CHANGELOG,
+  INVENTORY_DECIDED,
+  INVENTORY_EVENTS,
+  INVENTORY_GROUP,
+  ORDER_EVENTS,
+} from "@campus/shared/topics";
 import { inventoryEnv } from "./config.ts";
 import { createInventoryHandler } from "./handler.ts";
 import { watchLag } from "@campus/shared/lag";
@@ -40,7 +51,7 @@ const kafka = createKafka({
 });
 const throttle = { seconds: config.PROCESSING_DELAY };
 const metrics = createInventoryMetrics({ delaySeconds: () => throttle.seconds });
-const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+const partitionFor = keyPartitioner(config.EVENT_PARTITIONS);
 const processor = new InventoryProcessor({
   kafka: kafkaInventoryPort(kafka, { logger, menu, partitionFor }),
   logger,
@@ -88,6 +99,14 @@ Deno.exit(
     logger,
     connect: async () => {
       await admin.connect();
+      // Order partition N's state lives in partition N of the changelogs: all must agree.
+      await expectPartitions(
+        admin,
+        [ORDER_EVENTS, INVENTORY_EVENTS, INVENTORY_CHANGELOG, INVENTORY_DECIDED].map((name) => ({
+          name,
+          partitions: config.EVENT_PARTITIONS,
+        })),
+      );
       // Lag is read from the group's committed offsets, which exist before this member consumes:
       // while it starts, /lag says how far behind the group really is, not a stale 0.
       adminConnected = true;

@@ -2,9 +2,9 @@
 import { PRODUCER } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { createKafka } from "@campus/shared/kafka";
+import { createKafka, expectPartitions } from "@campus/shared/kafka";
 import { runService } from "@campus/shared/service";
-import { EVENT_PARTITIONS, ORDER_EVENTS } from "@campus/shared/topics";
+import { ORDER_EVENTS } from "@campus/shared/topics";
 import { ProduceBatcher } from "./batcher.ts";
 import { producerEnv } from "./config.ts";
 import { createProducerHandler } from "./handler.ts";
@@ -30,7 +30,7 @@ const kafka = createKafka({
 const sender = new KafkaSender({
   kafka,
   topic: ORDER_EVENTS,
-  partitions: EVENT_PARTITIONS,
+  partitions: config.EVENT_PARTITIONS,
   logger,
   sendTimeoutMs: config.PRODUCE_TIMEOUT_MS,
 });
@@ -69,7 +69,20 @@ Deno.exit(
     hostname: config.HOST,
     port: config.PRODUCER_PORT,
     logger,
-    connect: () => sender.connect(),
+    connect: async () => {
+      // Keys are partitioned here (kafka_sender.ts): refuse a topic of another partition count.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await expectPartitions(admin, [{
+          name: ORDER_EVENTS,
+          partitions: config.EVENT_PARTITIONS,
+        }]);
+      } finally {
+        await admin.disconnect();
+      }
+      await sender.connect();
+    },
     close: async () => {
       await batcher.close();
       await sender.close();

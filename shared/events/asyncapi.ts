@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { DLQ_HEADERS, MAX_DETAIL_CHARS } from "../dead_letter.ts";
 import {
-  EVENT_PARTITIONS,
+  DEFAULT_EVENT_PARTITIONS,
   INVENTORY_EVENTS,
   INVENTORY_EVENTS_DLQ,
   ORDER_EVENTS,
@@ -126,7 +126,7 @@ export function buildAsyncApi(): Record<string, unknown> {
         address: ORDER_EVENTS,
         description: "Accepted orders, one event each; written by the producer service.",
         messages: { OrderPlaced: message("OrderPlaced") },
-        bindings: kafkaTopic(EVENT_PARTITIONS),
+        bindings: kafkaTopic(DEFAULT_EVENT_PARTITIONS),
       },
       inventoryEvents: {
         address: INVENTORY_EVENTS,
@@ -136,7 +136,7 @@ export function buildAsyncApi(): Record<string, unknown> {
           InventoryReserved: message("InventoryReserved"),
           InventoryFailed: message("InventoryFailed"),
         },
-        bindings: kafkaTopic(EVENT_PARTITIONS),
+        bindings: kafkaTopic(DEFAULT_EVENT_PARTITIONS),
       },
       orderEventsDlq: {
         address: ORDER_EVENTS_DLQ,

@@ -4,7 +4,7 @@ import { encodeEvent } from "@campus/shared/events/codec";
 import { decisionEvent, InventoryEvent } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { keyPartitioner } from "@campus/shared/kafka";
-import { EVENT_PARTITIONS, INVENTORY_EVENTS, ORDER_EVENTS } from "@campus/shared/topics";
+import { DEFAULT_EVENT_PARTITIONS, INVENTORY_EVENTS, ORDER_EVENTS } from "@campus/shared/topics";
 
 /** The `index`-th generated order: items cycle through `items`, users and quantities vary. */
 export function generatedOrder(index: number, items: readonly string[], now: Date): OrderPlaced {
@@ -25,7 +25,7 @@ export async function fillOrders(
   kafka: Kafka,
   options: { count: number; items: readonly string[]; batchSize?: number },
 ): Promise<OrderPlaced[]> {
-  const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+  const partitionFor = keyPartitioner(DEFAULT_EVENT_PARTITIONS);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const now = new Date();
@@ -59,7 +59,7 @@ export async function fillDecisions(
   kafka: Kafka,
   options: { count: number; items: readonly string[]; batchSize?: number },
 ): Promise<void> {
-  const partitionFor = keyPartitioner(EVENT_PARTITIONS);
+  const partitionFor = keyPartitioner(DEFAULT_EVENT_PARTITIONS);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const now = new Date();
