@@ -18,6 +18,13 @@ export const INVENTORY_CHANGELOG = "inventory-stock-changelog";
  * same transaction as the results, so a re-published order is not decided twice across restarts.
  */
 export const INVENTORY_DECIDED = "inventory-decided-orders";
+/**
+ * What each partition of inventory-events adds up to, published by the analytics instance that
+ * reads it, so that every instance can answer with the global metrics
+ * (services/analytics/summaries.ts). Compacted: the latest record per partition and the latest
+ * replay request are what matter.
+ */
+export const ANALYTICS_SUMMARIES = "analytics-partition-summaries";
 /** Consumer group of the inventory service. */
 export const INVENTORY_GROUP = "inventory-service";
 /** Consumer group of the analytics service. */
@@ -63,6 +70,16 @@ export function topicSpecs(partitions: number): readonly TopicSpec[] {
       name: INVENTORY_DECIDED,
       partitions,
       config: { "cleanup.policy": "delete", "retention.ms": String(DECIDED_RETENTION_MS) },
+    },
+    {
+      name: ANALYTICS_SUMMARIES,
+      partitions: 1,
+      // Small segments, so compaction keeps up: a starting instance reads the whole topic.
+      config: {
+        "cleanup.policy": "compact",
+        "segment.bytes": String(8 * 1024 * 1024),
+        "min.cleanable.dirty.ratio": "0.1",
+      },
     },
   ];
 }

@@ -10,21 +10,28 @@
 import { ConfigError, parseConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
-import { SERVICES } from "@campus/shared/services";
 import { listenForStop } from "@campus/shared/stop_signals";
 import { topicSpecs } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
-import { startBroker } from "./kafka/broker.ts";
+import { type RunningBroker, startBroker } from "./kafka/broker.ts";
+import { planCluster, startCluster } from "./kafka/cluster.ts";
 import { type Child, spawnChild } from "./lib/child.ts";
 import { waitForOk } from "./lib/health.ts";
 import { createPrefixer, useColor } from "./lib/output.ts";
 import { isPortInUse } from "./lib/ports.ts";
 import { javaCommand, MissingToolError } from "./lib/tools.ts";
-import { type UpConfig, upEnv } from "./up_config.ts";
+import {
+  type Instance,
+  parseUpArgs,
+  planInstances,
+  type UpArgs,
+  type UpConfig,
+  upEnv,
+  UsageError,
+} from "./up_config.ts";
 
-type Service = (typeof SERVICES)[number];
-const NAMES = ["up", "kafka", ...SERVICES.map((service) => service.name)];
-const print = createPrefixer(NAMES, useColor());
+// Set in main() once the command line says which processes there are; until then, plain lines.
+let print: (name: string, line: string) => void = (_, line) => console.log(line);
 const say = (line: string) => print("up", line);
 /** How long a service may take to stop after SIGTERM before it is killed. */
 const SERVICE_GRACE_MS = 10_000;
@@ -36,6 +43,8 @@ const READY_TIMEOUT_MS = 90_000;
 interface Started {
   name: string;
   child: Child;
+  /** A Kafka node: stopped last, all nodes at once. */
+  broker: boolean;
 }
 
 function readConfig(): UpConfig {
@@ -44,33 +53,46 @@ function readConfig(): UpConfig {
   return parseConfig(upEnv, env);
 }
 
-/** The services this run starts, in start order. */
-function selected(config: UpConfig): Service[] {
-  return SERVICES.filter((service) => config.UP_SERVICES.includes(service.name));
-}
-
 /** The address clients use for a service (a wildcard bind is reached over loopback). */
 function clientHost(config: UpConfig): string {
   return config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
 }
 
+/** The nodes of the embedded cluster, or none with an external one. */
+function kafkaNodes(config: UpConfig, args: UpArgs) {
+  if (config.KAFKA_BOOTSTRAP_SERVERS) return [];
+  return planCluster({
+    nodes: args.brokers,
+    port: config.KAFKA_PORT,
+    controllerPort: config.KAFKA_CONTROLLER_PORT,
+    dataDir: clusterDataDir(config, args),
+  }).map((node) => ({ ...node, name: args.brokers > 1 ? `kafka-${node.id}` : "kafka" }));
+}
+
+/** One broker keeps KAFKA_DATA_DIR; a cluster of N, a directory of its own per size. */
+function clusterDataDir(config: UpConfig, args: UpArgs): string {
+  return args.brokers > 1
+    ? `${config.KAFKA_DATA_DIR}-cluster-${args.brokers}`
+    : config.KAFKA_DATA_DIR;
+}
+
 /** Ports this run will listen on, checked before anything starts so a second `up` fails fast. */
-function portsToClaim(config: UpConfig): Array<[string, string, number]> {
-  const ports: Array<[string, string, number]> = selected(config).map((
-    service,
-  ) => [service.name, clientHost(config), config[service.portVariable]]);
-  if (!config.KAFKA_BOOTSTRAP_SERVERS) {
+function portsToClaim(config: UpConfig, args: UpArgs): Array<[string, string, number]> {
+  const ports: Array<[string, string, number]> = planInstances(config, args.scale).map((
+    instance,
+  ) => [instance.name, clientHost(config), instance.port]);
+  for (const node of kafkaNodes(config, args)) {
     ports.push(
-      ["kafka", "127.0.0.1", config.KAFKA_PORT],
-      ["kafka controller", "127.0.0.1", config.KAFKA_CONTROLLER_PORT],
+      [node.name, "127.0.0.1", node.port],
+      [`${node.name} controller`, "127.0.0.1", node.controllerPort],
     );
   }
   return ports;
 }
 
 /** A message naming the first port already taken, or undefined when all are free. */
-function portConflict(config: UpConfig): string | undefined {
-  for (const [what, host, port] of portsToClaim(config)) {
+function portConflict(config: UpConfig, args: UpArgs): string | undefined {
+  for (const [what, host, port] of portsToClaim(config, args)) {
     if (isPortInUse(host, port)) {
       return `Cannot start: ${what} port ${host}:${port} is already in use. Is another \`deno task up\` running? ` +
         `Stop it first, or choose other ports (see README, "Configuration").`;
@@ -91,6 +113,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /** Everything one run of `up` shares between its steps. */
 interface Run {
   config: UpConfig;
+  args: UpArgs;
   /** Aborted on the first stop request. */
   stopping: AbortSignal;
   started: Started[];
@@ -120,31 +143,59 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     }),
     run.stopping,
   );
+  const onExit = (name: string) => (status: Deno.CommandStatus) => {
+    if (unexpected(run)) {
+      say(`${name} exited unexpectedly (code ${status.code}); services will retry.`);
+    }
+  };
+  if (run.args.brokers === 1) {
+    say(
+      `Starting Apache Kafka ${install.version} on 127.0.0.1:${config.KAFKA_PORT} (data: ${config.KAFKA_DATA_DIR})`,
+    );
+    const broker = await startBroker({
+      java,
+      libsDir: install.libsDir,
+      dataDir: config.KAFKA_DATA_DIR,
+      port: config.KAFKA_PORT,
+      controllerPort: config.KAFKA_CONTROLLER_PORT,
+      heap: config.KAFKA_HEAP,
+      graceMs: BROKER_GRACE_MS,
+      log: (line) => print("kafka", line),
+      signal: run.stopping,
+      // Owned from the moment it exists: a second Ctrl-C while it starts must reach it too.
+      onSpawn: (child) => run.started.push({ name: "kafka", child, broker: true }),
+    });
+    broker.child.status.then(onExit("Kafka"));
+    return {
+      brokers: [broker.bootstrap],
+      description:
+        `${broker.bootstrap} (embedded Apache Kafka ${install.version}, data in ${config.KAFKA_DATA_DIR})`,
+    };
+  }
+  const nodes = kafkaNodes(config, run.args);
+  const dataDir = clusterDataDir(config, run.args);
   say(
-    `Starting Apache Kafka ${install.version} on 127.0.0.1:${config.KAFKA_PORT} (data: ${config.KAFKA_DATA_DIR})`,
+    `Starting a ${nodes.length}-node Apache Kafka ${install.version} cluster on ` +
+      `${nodes.map((node) => `127.0.0.1:${node.port}`).join(", ")} (data: ${dataDir})`,
   );
-  const broker = await startBroker({
+  const cluster: RunningBroker[] = await startCluster({
     java,
     libsDir: install.libsDir,
-    dataDir: config.KAFKA_DATA_DIR,
-    port: config.KAFKA_PORT,
-    controllerPort: config.KAFKA_CONTROLLER_PORT,
+    dataDir,
+    nodes,
     heap: config.KAFKA_HEAP,
     graceMs: BROKER_GRACE_MS,
-    log: (line) => print("kafka", line),
+    log: (node, line) => print(`kafka-${node.id}`, line),
     signal: run.stopping,
-    // Owned from the moment it exists: a second Ctrl-C while it starts must reach it too.
-    onSpawn: (child) => run.started.push({ name: "kafka", child }),
+    onSpawn: (node, child) => run.started.push({ name: `kafka-${node.id}`, child, broker: true }),
   });
-  broker.child.status.then((status) => {
-    if (unexpected(run)) {
-      say(`Kafka exited unexpectedly (code ${status.code}); services will retry.`);
-    }
-  });
+  cluster.forEach((broker, index) => broker.child.status.then(onExit(`kafka-${index + 1}`)));
+  const brokers = cluster.map((broker) => broker.bootstrap);
   return {
-    brokers: [broker.bootstrap],
+    brokers,
     description:
-      `${broker.bootstrap} (embedded Apache Kafka ${install.version}, data in ${config.KAFKA_DATA_DIR})`,
+      `${brokers.join(",")} (embedded ${nodes.length}-node Apache Kafka ${install.version} ` +
+      `cluster, 3 replicas, min.insync.replicas=2, data in ${dataDir})`,
   };
 }
 
@@ -164,35 +215,31 @@ async function createTopics(
   }
 }
 
-/** Starts each selected service through its own `deno task`; returns them with their URLs. */
+/** Starts each instance through its service's own `deno task`; returns them with their URLs. */
 function startServices(
   run: Run,
   brokers: string[],
-): Array<Service & { url: string; child: Child }> {
-  const env = {
-    KAFKA_BOOTSTRAP_SERVERS: brokers.join(","),
-    EVENT_PARTITIONS: String(run.config.EVENT_PARTITIONS),
-  };
-  return selected(run.config).map((service) => {
+): Array<Instance & { url: string; child: Child }> {
+  return planInstances(run.config, run.args.scale).map((instance) => {
     const child = spawnChild(Deno.execPath(), {
-      args: ["task", "--quiet", service.name],
-      env,
-      onLine: (line) => print(service.name, line),
+      args: ["task", "--quiet", instance.service.name],
+      env: {
+        KAFKA_BOOTSTRAP_SERVERS: brokers.join(","),
+        EVENT_PARTITIONS: String(run.config.EVENT_PARTITIONS),
+        [instance.service.portVariable]: String(instance.port),
+      },
+      onLine: (line) => print(instance.name, line),
       graceMs: SERVICE_GRACE_MS,
     });
-    run.started.push({ name: service.name, child });
+    run.started.push({ name: instance.name, child, broker: false });
     child.status.then((status) => {
       if (unexpected(run)) {
         say(
-          `${service.name} exited (code ${status.code}); the others keep running. Ctrl-C stops everything.`,
+          `${instance.name} exited (code ${status.code}); the others keep running. Ctrl-C stops everything.`,
         );
       }
     });
-    return {
-      ...service,
-      url: `http://${clientHost(run.config)}:${run.config[service.portVariable]}`,
-      child,
-    };
+    return { ...instance, url: `http://${clientHost(run.config)}:${instance.port}`, child };
   });
 }
 
@@ -217,15 +264,16 @@ function printBanner(
   services: Array<{ name: string; url: string }>,
   kafka: string,
 ): void {
+  const width = Math.max(10, ...services.map((service) => service.name.length + 1));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const rule = "─".repeat(72);
-  const producer = services.find((service) => service.name === "producer")?.url;
-  const analytics = services.find((service) => service.name === "analytics")?.url;
+  const producer = services.find((service) => service.name.startsWith("producer"))?.url;
+  const analytics = services.find((service) => service.name.startsWith("analytics"))?.url;
   const lines = [
     rule,
     `Campus orders is up in ${seconds} s. Every service answers GET /ready.`,
-    ...services.map((service) => `  ${service.name.padEnd(10)} ${service.url}`),
-    `  ${"kafka".padEnd(10)} ${kafka}`,
+    ...services.map((service) => `  ${service.name.padEnd(width)} ${service.url}`),
+    `  ${"kafka".padEnd(width)} ${kafka}`,
     ...(analytics
       ? [`  Dashboard: ${analytics}/  (live; Kafka's tools: ./denow task kafka --help)`]
       : []),
@@ -247,7 +295,7 @@ function printBanner(
  */
 async function stopAll(started: Started[]): Promise<string[]> {
   const killed: string[] = [];
-  for (const { name, child } of started.toReversed()) {
+  const stop = async ({ name, child }: Started) => {
     try {
       const status = await child.stop();
       if (status.signal === "SIGKILL") killed.push(name);
@@ -258,7 +306,11 @@ async function stopAll(started: Started[]): Promise<string[]> {
       killed.push(name);
       say(`Cannot stop ${name}: ${error instanceof Error ? error.message : error}`);
     }
-  }
+  };
+  for (const entry of started.toReversed().filter((entry) => !entry.broker)) await stop(entry);
+  // The nodes of a cluster together: one stopped after the others would find no quorum to
+  // report its controlled shutdown to, and wait out its grace period.
+  await Promise.all(started.filter((entry) => entry.broker).map(stop));
   return killed;
 }
 
@@ -274,14 +326,30 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const conflict = portConflict(config);
+  let args: UpArgs;
+  try {
+    args = parseUpArgs(Deno.args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    return Deno.args.includes("--help") || Deno.args.includes("-h") ? 0 : 2;
+  }
+  print = createPrefixer(
+    [
+      "up",
+      ...kafkaNodes(config, args).map((node) => node.name),
+      ...planInstances(config, args.scale).map((instance) => instance.name),
+    ],
+    useColor(),
+  );
+  const conflict = portConflict(config, args);
   if (conflict) {
     say(conflict);
     return 1;
   }
 
   const stopping = new AbortController();
-  const run: Run = { config, stopping: stopping.signal, started: [], shuttingDown: false };
+  const run: Run = { config, args, stopping: stopping.signal, started: [], shuttingDown: false };
   let forced = false;
   using _stopListener = listenForStop({
     onStop: (reason) => {

@@ -1,7 +1,8 @@
 /** The environment `deno task up` reads. The services read their own keys themselves. */
 import { z } from "zod";
 import { brokerList, eventPartitions, port } from "@campus/shared/config";
-import { ANALYTICS, INVENTORY, PRODUCER } from "@campus/shared/services";
+import { parseArgs } from "node:util";
+import { ANALYTICS, INVENTORY, PRODUCER, SERVICES } from "@campus/shared/services";
 
 /** Keys read by the supervisor, with defaults. */
 export const upEnv = {
@@ -35,3 +36,98 @@ export const upEnv = {
 
 /** The validated supervisor configuration. */
 export type UpConfig = z.infer<z.ZodObject<typeof upEnv>>;
+
+/** What the command line asks of `up`: the cluster's size and the instances of each service. */
+export interface UpArgs {
+  brokers: number;
+  scale: Record<ServiceName, number>;
+}
+
+type ServiceName = (typeof SERVICES)[number]["name"];
+
+/** A wrong command line, with a message that says what is wrong and what would be right. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Most nodes `--brokers` starts: each is a JVM of KAFKA_HEAP on this one machine. */
+export const MAX_BROKERS = 5;
+/** Most instances of one service: ports go up in tens from the service's own. */
+export const MAX_INSTANCES = 9;
+
+export const UP_USAGE = `Usage: deno task up [--brokers N] [--scale SERVICE=N,...]
+  --brokers N      start a local KRaft cluster of N nodes (1-${MAX_BROKERS}; default 1). From 3 on,
+                   topics get 3 replicas and need 2 in sync (min.insync.replicas=2).
+  --scale S=N,...  run N instances (1-${MAX_INSTANCES}) of a service in its group, e.g.
+                   --scale inventory=3,analytics=2; instance i listens on the service's port + 10(i-1).`;
+
+/** Parses `up`'s command line. */
+export function parseUpArgs(args: readonly string[]): UpArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        brokers: { type: "string" },
+        scale: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : error}\n${UP_USAGE}`);
+  }
+  if (parsed.values.help) throw new UsageError(UP_USAGE);
+  const brokers = count(parsed.values.brokers ?? "1", MAX_BROKERS, "--brokers");
+  const scale = Object.fromEntries(SERVICES.map((service) => [service.name, 1])) as Record<
+    ServiceName,
+    number
+  >;
+  for (const list of parsed.values.scale ?? []) {
+    for (const entry of list.split(",").map((part) => part.trim()).filter(Boolean)) {
+      const match = /^([a-z]+)=(.*)$/.exec(entry);
+      const name = match?.[1] as ServiceName | undefined;
+      if (!match || !name || !SERVICES.some((service) => service.name === name)) {
+        throw new UsageError(
+          `--scale takes SERVICE=N with SERVICE one of ${
+            SERVICES.map((service) => service.name).join(", ")
+          }; got "${entry}"`,
+        );
+      }
+      scale[name] = count(match[2]!, MAX_INSTANCES, `--scale ${name}`);
+    }
+  }
+  return { brokers, scale };
+}
+
+function count(text: string, max: number, what: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    throw new UsageError(`${what} must be a whole number from 1 to ${max}; got "${text}"`);
+  }
+  return value;
+}
+
+/** One process of a service that `up` starts. */
+export interface Instance {
+  service: (typeof SERVICES)[number];
+  /** The service's name, numbered when it runs more than once: "inventory-2". */
+  name: string;
+  port: number;
+}
+
+/** The instances of the selected services, in start order, each with its port. */
+export function planInstances(
+  config: UpConfig,
+  scale: Record<ServiceName, number>,
+): Instance[] {
+  return SERVICES.filter((service) => config.UP_SERVICES.includes(service.name)).flatMap(
+    (service) =>
+      Array.from({ length: scale[service.name] }, (_, index) => ({
+        service,
+        name: scale[service.name] > 1 ? `${service.name}-${index + 1}` : service.name,
+        port: config[service.portVariable] + 10 * index,
+      })),
+  );
+}

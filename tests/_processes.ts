@@ -55,13 +55,17 @@ export interface TerminalJob extends AsyncDisposable {
 }
 
 /**
- * Starts `deno task <task>` with `env` and a marker of its own. Disposing it SIGKILLs every
+ * Starts `deno task <task> [args]` with `env` and a marker of its own. Disposing it SIGKILLs every
  * process that carries the marker, whatever the test did: nothing is left for the next test.
  */
-export function startTerminalJob(task: string, env: Record<string, string>): TerminalJob {
+export function startTerminalJob(
+  task: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): TerminalJob {
   const marker = crypto.randomUUID();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", task],
+    args: ["task", "--quiet", task, ...args],
     env: { NO_COLOR: "1", ...env, [MARKER_VARIABLE]: marker },
     stdin: "null",
     stdout: "piped",

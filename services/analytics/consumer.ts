@@ -1,19 +1,44 @@
 /**
- * The analytics consumer: reads inventory-events (committed data only) into the metrics.
+ * The analytics consumer: reads its share of inventory-events (committed data only) into counts
+ * per partition, publishes them, and answers with the global metrics (summaries.ts).
  *
- * Metrics live in memory, so every start is a replay: the group's offsets go back to the earliest
- * (its committed offsets are deleted) and the log is read again, which is also what `POST /replay`
- * does on demand. The group's committed offsets are what lag and progress are measured from.
+ * Counts live in memory. A partition this instance gains, whether at start or in a rebalance, is
+ * read again from its log start, so its counts are exact whatever happened before; meanwhile the
+ * partition's latest published summary stands in for it, so the metrics never drop back. Each
+ * partition's counts cover exactly the records before `nextOffset`: a fetch that starts past it
+ * (the partition was read on elsewhere while this member was away) sends the partition back to
+ * its start rather than leave a hole. `POST /replay` on any instance writes a replay request to the
+ * summaries topic; every instance, reading it there, counts its partitions again from the start.
  * @module
  */
 import { deadLetterHeaders } from "@campus/shared/dead_letter";
-import { Restarter } from "@campus/shared/restarter";
 import { decodeEvent } from "@campus/shared/events/codec";
 import { SCHEMA_BY_TOPIC } from "@campus/shared/events/by_topic";
+import type { InventoryEvent } from "@campus/shared/events/inventory";
 import type { Logger } from "@campus/shared/log";
+import { Restarter } from "@campus/shared/restarter";
 import { INVENTORY_EVENTS } from "@campus/shared/topics";
-import type { AnalyticsKafka, AnalyticsMember, DeadLetter, EventBatch } from "./kafka_port.ts";
-import { type Metrics, MetricsAccumulator } from "./metrics.ts";
+import type {
+  AnalyticsKafka,
+  AnalyticsMember,
+  DeadLetter,
+  EventBatch,
+  FeedRecord,
+} from "./kafka_port.ts";
+import { type ConsumerFigures, type Metrics, PartitionAccumulator } from "./metrics.ts";
+import {
+  BoardRecord,
+  isAhead,
+  type KnownReplay,
+  REPLAY_KEY,
+  type ReplayRecord,
+  SummaryBoard,
+  summaryKey,
+  type SummaryRecord,
+  type Tally,
+} from "./summaries.ts";
+
+export type { ConsumerFigures } from "./metrics.ts";
 
 /** A replay: reading inventory-events again from the start, up to where it ended when asked. */
 export interface Replay {
@@ -21,17 +46,10 @@ export interface Replay {
   state: "running" | "done";
   started_at: string;
   finished_at: string | null;
-  /** Events to read: the end offsets snapshotted when the replay started, summed. */
+  /** Events to read: the end offsets snapshotted when the replay was asked for, summed. */
   target_events: number;
   events_read: number;
   progress_percent: number;
-}
-
-/** Figures about the consumer itself, reported apart from the metrics. */
-export interface ConsumerFigures {
-  events_consumed: number;
-  duplicates_ignored: number;
-  invalid_events: number;
 }
 
 /** Options of {@linkcode AnalyticsConsumer}. */
@@ -39,181 +57,351 @@ export interface AnalyticsConsumerOptions {
   /** Kafka, through the few calls the consumer makes (kafka_port.ts). */
   kafka: AnalyticsKafka;
   logger: Logger;
+  /** Names this instance in the summaries it publishes. */
+  instance: string;
+  /** How often counts that moved are published (default 250 ms). */
+  publishIntervalMs?: number;
+  /** How long a replay request may take to come back from the summaries topic (default 30 s). */
+  replayAckTimeoutMs?: number;
+  now?: () => Date;
 }
 
-/** Reads inventory-events into metrics, and replays them on demand. */
+/** A partition this instance reads, and what it has counted of it. */
+interface PartitionRead {
+  counts: PartitionAccumulator;
+  generation: number;
+  /** The offset after the last record counted; the next fetch must not start past it. */
+  nextOffset: bigint;
+  /** Invalid records from here on get a dead letter; those before got one from an earlier read. */
+  deadLetterFrom: bigint;
+  /** Changed since its last publication. */
+  dirty: boolean;
+}
+
+const SCHEMA = SCHEMA_BY_TOPIC[INVENTORY_EVENTS];
+
+/** Reads inventory-events into metrics, shares them with the other instances, and replays. */
 export class AnalyticsConsumer {
-  #consumer: AnalyticsMember | undefined;
-  #accumulator = new MetricsAccumulator();
-  #figures: ConsumerFigures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
-  #targets = new Map<number, bigint>();
-  #read = new Map<number, bigint>();
-  #replay: Replay | undefined;
-  #caughtUp: (() => void) | undefined;
-  #done: Promise<void> = Promise.resolve();
-  #switching: Promise<Replay> | undefined;
+  #member: AnalyticsMember | undefined;
+  #reads = new Map<number, PartitionRead>();
+  #lows = new Map<number, bigint>();
+  #board = new SummaryBoard();
   #joined = false;
+  #following = false;
+  #caughtUp = false;
+  #publishTimer: ReturnType<typeof setInterval> | undefined;
+  #publishing: Promise<void> = Promise.resolve();
+  #finished = new Map<string, string>();
+  #replayWaiters: Array<{ id: string; resolve: () => void }> = [];
+  #generationWaiters: Array<{ generation: number; resolve: () => void }> = [];
+  #now: () => Date;
 
   #stopSignal = new AbortController();
   #restarter: Restarter;
 
   constructor(readonly options: AnalyticsConsumerOptions) {
+    this.#now = options.now ?? (() => new Date());
     this.#restarter = new Restarter({
       what: "analytics consumer",
       logger: options.logger,
       signal: this.#stopSignal.signal,
       restart: async () => {
-        const crashed = this.#consumer;
-        await crashed?.disconnect().catch(() => {});
-        // A replay replaces the consumer itself; restarting the crashed one then would add a
-        // second member that the replay neither waits for nor stops.
-        if (this.#stopSignal.signal.aborted || this.#switching || this.#consumer !== crashed) {
-          return;
-        }
-        await this.#runConsumer();
+        await this.#member?.disconnect().catch(() => {});
+        if (this.#stopSignal.signal.aborted) return;
+        await this.#runMember();
       },
     });
   }
 
-  /** In the group and consuming. */
+  /** In the group, and the summaries of the other instances read up to date. */
   get ready(): boolean {
-    return this.#joined;
+    return this.#joined && this.#caughtUp;
   }
 
-  /** The current metrics block. */
+  /** The partitions this instance reads. */
+  get partitions(): number[] {
+    return [...this.#reads.keys()].sort((a, b) => a - b);
+  }
+
+  /** The global metrics block. */
   metrics(): Metrics {
-    return this.#accumulator.snapshot();
+    return this.#merged().metrics;
   }
 
-  /** Operational figures. */
+  /** Operational figures, over all partitions. */
   figures(): ConsumerFigures {
-    return { ...this.#figures };
+    return this.#merged().figures;
   }
 
-  /** The latest replay, with its progress. */
+  /** The latest replay, by whichever instance it was asked, with its progress. */
   replay(): Replay | undefined {
-    if (!this.#replay) return undefined;
-    const read = [...this.#targets].reduce((sum, [partition, target]) => {
-      const done = this.#read.get(partition) ?? 0n;
-      return sum + Number(done < target ? done : target);
-    }, 0);
-    const target = this.#replay.target_events;
-    return {
-      ...this.#replay,
-      events_read: read,
-      progress_percent: target === 0 ? 100 : Math.floor((read / target) * 10000) / 100,
-    };
+    const known = this.#board.replay;
+    if (!known) return undefined;
+    return this.#progress(known, this.#merged().tallies);
   }
 
-  /** Connects and reads the whole log (a replay). */
+  /** Reads the summaries topic up to date, then joins the group. */
   async start(): Promise<void> {
     await this.options.kafka.deadLetters.connect();
-    await this.startReplay();
+    for (const end of await this.options.kafka.endOffsets()) {
+      this.#lows.set(end.partition, BigInt(end.low));
+    }
+    if (!this.#following) {
+      this.#following = true;
+      await this.options.kafka.summaries.follow((record) => this.#onFeedRecord(record));
+      this.#caughtUp = true;
+      this.#publishTimer = setInterval(
+        () => void this.#publish(),
+        this.options.publishIntervalMs ?? 250,
+      );
+    }
+    if (!this.#member) await this.#runMember();
   }
 
   /**
-   * Stops consuming, sends the group's offsets back to the earliest through the admin API (which
-   * needs the group to have no running members), clears the metrics and reads again. A replay
-   * already switching is joined.
+   * Asks every instance to count inventory-events again from the start. The request goes
+   * through the summaries topic, and counts here too only once read back from there, so that all
+   * instances take replays in the same order.
    */
-  startReplay(): Promise<Replay> {
-    this.#switching ??= this.#switchToReplay().finally(() => this.#switching = undefined);
-    return this.#switching;
+  async startReplay(): Promise<Replay> {
+    const { kafka } = this.options;
+    const ends = await kafka.endOffsets();
+    const record: ReplayRecord = {
+      kind: "replay",
+      replay_id: crypto.randomUUID(),
+      requested_at: this.#now().toISOString(),
+      offsets: ends.map(({ partition, low, high }) => ({ partition, low, high })),
+    };
+    const [offset] = await kafka.summaries.publish([
+      { key: REPLAY_KEY, value: JSON.stringify(record) },
+    ]);
+    await this.#generationRead(Number(offset));
+    const known = this.#board.replay!;
+    return this.#progress(known, this.#merged().tallies);
   }
 
-  /** Resolves once the replay `id` has read up to its snapshot. */
-  async waitForReplay(id: string): Promise<void> {
-    if (this.#replay?.id !== id) throw new Error(`Unknown replay ${id}`);
-    await this.#done;
+  /** Resolves once the replay `id` has been read up to its snapshot (or a newer one started). */
+  waitForReplay(id: string): Promise<void> {
+    const replay = this.replay();
+    if (!replay || replay.id !== id || replay.state === "done") return Promise.resolve();
+    return new Promise((resolve) => this.#replayWaiters.push({ id, resolve }));
   }
 
-  /** Leaves the group. */
+  /** Publishes what moved, then leaves the group and stops following the summaries. */
   async stop(): Promise<void> {
     this.#stopSignal.abort();
     await this.#restarter.settled();
-    await this.#consumer?.disconnect();
+    clearInterval(this.#publishTimer);
+    await this.#publishing;
+    await this.#publish().catch(() => {});
+    await this.#member?.disconnect();
+    await this.options.kafka.summaries.stop();
     await this.options.kafka.deadLetters.disconnect();
   }
 
-  async #switchToReplay(): Promise<Replay> {
-    const { kafka, logger } = this.options;
-    if (this.#consumer) {
-      await this.#consumer.disconnect();
-      this.#consumer = undefined;
-      this.#joined = false;
-    }
-    const ends = await kafka.endOffsets();
-    await kafka.resetGroup();
-    this.#accumulator = new MetricsAccumulator();
-    this.#figures = { events_consumed: 0, duplicates_ignored: 0, invalid_events: 0 };
-    this.#targets = new Map(
-      ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((
-        end,
-      ) => [end.partition, BigInt(end.high)]),
-    );
-    this.#read = new Map(ends.map((end) => [end.partition, BigInt(end.low)]));
-    this.#replay = {
-      id: crypto.randomUUID(),
-      state: "running",
-      started_at: new Date().toISOString(),
-      finished_at: null,
-      target_events: ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0),
-      events_read: 0,
-      progress_percent: 0,
-    };
-    this.#done = new Promise((resolve) => this.#caughtUp = resolve);
-    this.#checkCaughtUp();
-    logger.info("replay started", {
-      replay_id: this.#replay.id,
-      target_events: this.#replay.target_events,
-    });
-
-    await this.#runConsumer();
-    return this.replay()!;
+  #merged(): ReturnType<SummaryBoard["merge"]> {
+    const local = new Map<number, Tally>();
+    for (const [partition, read] of this.#reads) local.set(partition, tallyOf(read));
+    return this.#board.merge(local);
   }
 
-  /** A new member of the group, consuming from the group's committed offsets. */
-  async #runConsumer(): Promise<void> {
+  #progress(known: KnownReplay, tallies: ReadonlyMap<number, Tally>): Replay {
+    let target = 0;
+    let done = 0;
+    for (const { partition, low, high } of known.record.offsets) {
+      const start = BigInt(low);
+      const end = BigInt(high);
+      if (end <= start) continue;
+      target += Number(end - start);
+      const tally = tallies.get(partition);
+      const reached = tally && tally.generation === known.generation ? tally.nextOffset : start;
+      done += Number((reached < end ? reached : end) - start);
+    }
+    const finished = done >= target;
+    const id = known.record.replay_id;
+    if (finished && !this.#finished.has(id)) this.#finished.set(id, this.#now().toISOString());
+    return {
+      id,
+      state: finished ? "done" : "running",
+      started_at: known.record.requested_at,
+      finished_at: this.#finished.get(id) ?? null,
+      target_events: target,
+      events_read: done,
+      progress_percent: target === 0 ? 100 : Math.floor((done / target) * 10000) / 100,
+    };
+  }
+
+  /** Answers the replay waiters whose replay is done or was replaced by a newer one. */
+  #settleReplayWaiters(): void {
+    if (this.#replayWaiters.length === 0) return;
+    const replay = this.replay();
+    this.#replayWaiters = this.#replayWaiters.filter((waiter) => {
+      if (replay && replay.id === waiter.id && replay.state !== "done") return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  #generationRead(generation: number): Promise<void> {
+    if (this.#board.generation >= generation) return Promise.resolve();
+    const timeoutMs = this.options.replayAckTimeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#generationWaiters = this.#generationWaiters.filter((w) => w.resolve !== done);
+        reject(new Error(`The replay request was not read back within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#generationWaiters.push({ generation, resolve: done });
+    });
+  }
+
+  #onFeedRecord(record: FeedRecord): void {
+    let parsed: BoardRecord;
+    try {
+      const text = typeof record.value === "string"
+        ? record.value
+        : new TextDecoder().decode(record.value ?? new Uint8Array());
+      parsed = BoardRecord.parse(JSON.parse(text));
+    } catch (error) {
+      // Written only by analytics instances; one that is not understood is skipped, not fatal.
+      this.options.logger.warn("skipping an unreadable record of the summaries topic", {
+        offset: record.offset,
+        error,
+      });
+      return;
+    }
+    const replay = this.#board.take(parsed, BigInt(record.offset));
+    if (replay) this.#beginGeneration(replay);
+    this.#generationWaiters = this.#generationWaiters.filter((waiter) => {
+      if (waiter.generation > this.#board.generation) return true;
+      waiter.resolve();
+      return false;
+    });
+    this.#settleReplayWaiters();
+  }
+
+  /** A replay was asked for: count every partition read here again from its start. */
+  #beginGeneration(replay: KnownReplay): void {
+    for (const { partition, low } of replay.record.offsets) {
+      this.#lows.set(partition, BigInt(low));
+    }
+    // Replays long past are read at every start: only one asked for now is news.
+    (this.#caughtUp ? this.options.logger.info : this.options.logger.debug)("replay started", {
+      replay_id: replay.record.replay_id,
+      partitions: this.partitions,
+    });
+    for (const [partition, read] of [...this.#reads]) {
+      this.#readFromStart(
+        partition,
+        read.nextOffset > read.deadLetterFrom ? read.nextOffset : read.deadLetterFrom,
+      );
+    }
+  }
+
+  /** Starts counting `partition` afresh from its log start (the member seeks there). */
+  #readFromStart(partition: number, deadLetterFrom: bigint): void {
+    this.#retire(partition);
+    const low = this.#lows.get(partition) ?? 0n;
+    this.#reads.set(partition, {
+      counts: new PartitionAccumulator(),
+      generation: this.#board.generation,
+      nextOffset: low,
+      deadLetterFrom: deadLetterFrom > low ? deadLetterFrom : low,
+      dirty: true,
+    });
+    try {
+      this.#member?.seek(partition, String(low));
+    } catch (error) {
+      // Not running (between a crash and its restart): the next join reads it from the start.
+      this.options.logger.debug("cannot seek yet", { partition, error });
+    }
+  }
+
+  /** Stops holding `partition`'s counts here; they stand in until its new read passes them. */
+  #retire(partition: number): void {
+    const read = this.#reads.get(partition);
+    if (!read) return;
+    this.#board.offer(partition, tallyOf(read));
+    this.#reads.delete(partition);
+  }
+
+  /** A new member of the group, counting what it is assigned from the start. */
+  async #runMember(): Promise<void> {
     const { logger } = this.options;
     const member = this.options.kafka.member();
-    member.onProcessed((partition, lastOffset) => {
-      if (member === this.#consumer) this.#onBatchProcessed(partition, lastOffset);
-    });
-    member.onJoin(() => {
+    member.onJoin((partitions) => {
+      if (member !== this.#member) return;
       this.#joined = true;
       this.#restarter.healthy();
+      this.#onAssignment(partitions);
+    });
+    member.onSkipped((partition, first, last) => {
+      if (member === this.#member) this.#onSkipped(partition, BigInt(first), BigInt(last));
     });
     member.onCrash((error, restartedByClient) => {
+      if (member !== this.#member) return;
       this.#joined = false;
+      // Out of the group, this member reads nothing: another may take its partitions meanwhile,
+      // and whatever it is assigned after rejoining is read afresh.
+      for (const partition of [...this.#reads.keys()]) this.#retire(partition);
       // kafkajs restarts by itself only after retriable errors; after any other this consumer
-      // would stay stopped. Restarted, it resumes from the committed offsets; events read twice
-      // are counted once (by order_id), so the metrics stay exact.
-      // A crash kafkajs restarts itself is a retriable condition: info. One it leaves stopped
-      // is an error.
+      // would stay stopped. A crash kafkajs restarts itself is a retriable condition: info.
       (restartedByClient ? logger.info : logger.error)("consumer crashed", {
         error,
         restarted_by: restartedByClient ? "kafkajs" : "this service",
       });
-      if (!restartedByClient && member === this.#consumer) this.#restarter.request(error);
+      if (!restartedByClient) this.#restarter.request(error);
     });
-    this.#consumer = member;
+    this.#member = member;
     await member.run((batch) => this.#consume(batch));
   }
 
+  #onAssignment(partitions: number[]): void {
+    const assigned = new Set(partitions);
+    for (const partition of this.#reads.keys()) {
+      if (!assigned.has(partition)) this.#retire(partition);
+    }
+    const gained = partitions.filter((partition) => !this.#reads.has(partition));
+    for (const partition of gained) {
+      // Records below the latest published position were read, and dead-lettered, before.
+      const published = this.#board.published(partition)?.nextOffset ?? 0n;
+      this.#readFromStart(partition, published);
+    }
+    this.options.logger.info("partitions assigned", { partitions, reading_from_start: gained });
+  }
+
   async #consume(batch: EventBatch): Promise<void> {
-    const invalid: DeadLetter[] = [];
-    const schema = SCHEMA_BY_TOPIC[INVENTORY_EVENTS];
+    const read = this.#reads.get(batch.partition);
+    if (!read || batch.isStale()) return;
+    const fetched = BigInt(batch.fetchedOffset);
+    if (fetched > read.nextOffset) {
+      // A hole: the partition was read on elsewhere while this member was away. Counting on
+      // from here would leave the records in between out.
+      this.options.logger.info("position moved past what was counted; reading from the start", {
+        partition: batch.partition,
+        counted_up_to: String(read.nextOffset),
+        fetched_from: batch.fetchedOffset,
+      });
+      this.#readFromStart(batch.partition, fetched);
+      return;
+    }
+    const decided: InventoryEvent[] = [];
+    let invalid = 0;
+    const letters: DeadLetter[] = [];
     for (const message of batch.messages) {
-      this.#figures.events_consumed++;
-      const decoded = decodeEvent(schema, message.value);
+      const offset = BigInt(message.offset);
+      if (offset < read.nextOffset) continue; // counted already
+      const decoded = decodeEvent(SCHEMA, message.value);
       if (decoded.ok) {
-        if (!this.#accumulator.add(decoded.event, batch.partition)) {
-          this.#figures.duplicates_ignored++;
-        }
+        decided.push(decoded.event);
         continue;
       }
-      this.#figures.invalid_events++;
-      invalid.push({
+      invalid++;
+      if (offset < read.deadLetterFrom) continue;
+      letters.push({
         key: message.key,
         value: message.value,
         headers: deadLetterHeaders({
@@ -222,37 +410,71 @@ export class AnalyticsConsumer {
           topic: INVENTORY_EVENTS,
           partition: batch.partition,
           offset: message.offset,
-          failedAt: new Date().toISOString(),
+          failedAt: this.#now().toISOString(),
         }),
       });
     }
-    // Dead letters are written before the batch's offsets are committed: at least once.
-    if (invalid.length > 0) await this.options.kafka.deadLetters.send(invalid);
+    // Dead letters are written before the records count as read: at least once.
+    if (letters.length > 0) await this.options.kafka.deadLetters.send(letters);
+    // A replay or rebalance meanwhile replaced this read: these records belong to no count now.
+    if (this.#reads.get(batch.partition) !== read) return;
+    for (const event of decided) read.counts.add(event);
+    for (let i = 0; i < invalid; i++) read.counts.addInvalid();
+    const next = BigInt(batch.lastOffset) + 1n;
+    if (next > read.nextOffset) read.nextOffset = next;
+    if (read.deadLetterFrom < read.nextOffset) read.deadLetterFrom = read.nextOffset;
+    read.dirty = true;
+    this.#settleReplayWaiters();
   }
 
-  /**
-   * A batch of inventory-events was processed up to `lastOffset`. Read from kafkajs's
-   * batch-processed event rather than inside eachBatch: kafkajs does not call eachBatch for a
-   * fetch that holds only aborted records and transaction markers, so a partition whose tail is
-   * an aborted transaction would otherwise never look read to its end.
-   */
-  #onBatchProcessed(partition: number, lastOffset: string): void {
-    const read = BigInt(lastOffset) + 1n;
-    if (read > (this.#read.get(partition) ?? 0n)) this.#read.set(partition, read);
-    this.#checkCaughtUp();
+  /** A fetch of only aborted records and markers: move past it if it starts where counts end. */
+  #onSkipped(partition: number, first: bigint, last: bigint): void {
+    const read = this.#reads.get(partition);
+    if (!read || first > read.nextOffset || last + 1n <= read.nextOffset) return;
+    read.nextOffset = last + 1n;
+    read.dirty = true;
+    this.#settleReplayWaiters();
   }
 
-  #checkCaughtUp(): void {
-    if (!this.#replay || this.#replay.state === "done") return;
-    for (const [partition, target] of this.#targets) {
-      if ((this.#read.get(partition) ?? 0n) < target) return;
-    }
-    this.#replay.state = "done";
-    this.#replay.finished_at = new Date().toISOString();
-    this.options.logger.info("replay caught up", {
-      replay_id: this.#replay.id,
-      events: this.#figures.events_consumed,
+  /** Publishes the counts that moved and are ahead of what the topic has; one at a time. */
+  #publish(): Promise<void> {
+    this.#publishing = this.#publishing.then(async () => {
+      const due: Array<[PartitionRead, SummaryRecord]> = [];
+      for (const [partition, read] of this.#reads) {
+        if (!read.dirty) continue;
+        const tally = tallyOf(read);
+        if (!isAhead(tally, this.#board.published(partition))) {
+          read.dirty = false;
+          continue;
+        }
+        due.push([read, {
+          kind: "summary",
+          partition,
+          generation: tally.generation,
+          next_offset: String(tally.nextOffset),
+          counts: tally.counts,
+          instance: this.options.instance,
+          published_at: this.#now().toISOString(),
+        }]);
+      }
+      if (due.length === 0) return;
+      for (const [read] of due) read.dirty = false;
+      try {
+        await this.options.kafka.summaries.publish(
+          due.map(([, record]) => ({
+            key: summaryKey(record.partition),
+            value: JSON.stringify(record),
+          })),
+        );
+      } catch (error) {
+        for (const [read] of due) read.dirty = true;
+        this.options.logger.debug("cannot publish partition summaries yet", { error });
+      }
     });
-    this.#caughtUp?.();
+    return this.#publishing;
   }
+}
+
+function tallyOf(read: PartitionRead): Tally {
+  return { generation: read.generation, nextOffset: read.nextOffset, counts: read.counts.counts() };
 }

@@ -1,18 +1,22 @@
 /**
  * The few things the analytics consumer needs from Kafka, as narrow interfaces of its own, and
  * their kafkajs implementation. The consumer talks only to these, so its unit tests drive
- * replays, crashes, dead letters and an aborted tail with fakes (consumer_test.ts); the
- * broker-backed tests exercise the real thing.
+ * rebalances, seeks, replays, crashes, dead letters and an aborted tail with fakes
+ * (consumer_test.ts); the broker-backed tests exercise the real thing.
  * @module
  */
-import { type Admin, type Kafka, type Message, Partitioners } from "kafkajs";
+import { type Admin, type Consumer, type Kafka, type Message, Partitioners } from "kafkajs";
 import {
   CONSUMER_SERVICE_RETRY,
   GROUP_SESSION,
   waitForGroupCoordinator,
 } from "@campus/shared/kafka";
-import { sleep } from "@campus/shared/timing";
-import { ANALYTICS_GROUP, INVENTORY_EVENTS, INVENTORY_EVENTS_DLQ } from "@campus/shared/topics";
+import {
+  ANALYTICS_GROUP,
+  ANALYTICS_SUMMARIES,
+  INVENTORY_EVENTS,
+  INVENTORY_EVENTS_DLQ,
+} from "@campus/shared/topics";
 
 /** A message of inventory-events. */
 export interface EventMessage {
@@ -24,22 +28,52 @@ export interface EventMessage {
 /** One fetched batch of one partition of inventory-events. */
 export interface EventBatch {
   partition: number;
+  /** Where the fetch started: the position the consumer had for this partition. */
+  fetchedOffset: string;
+  /** The last offset the fetch covered, transaction markers and aborted records included. */
+  lastOffset: string;
   messages: readonly EventMessage[];
+  /** Fetched before a seek of its partition: its records are not the ones asked for. */
+  isStale(): boolean;
 }
 
 /** A member of the analytics group on inventory-events. */
 export interface AnalyticsMember {
-  onJoin(listener: () => void): void;
+  /**
+   * Joined (again), owning `partitions`. Called before the first fetch of the new assignment,
+   * so a seek made in the listener applies to it.
+   */
+  onJoin(listener: (partitions: number[]) => void): void;
   /** Stopped by an error; `restartedByClient` when the client restarts it by itself. */
   onCrash(listener: (error: unknown, restartedByClient: boolean) => void): void;
   /**
-   * A partition was processed up to `lastOffset`, also for fetches that held only aborted
-   * records and transaction markers (which never reach `eachBatch`).
+   * A fetch held only aborted records and transaction markers, from `firstOffset` to
+   * `lastOffset`: it never reaches `eachBatch`, but the position moves past it.
    */
-  onProcessed(listener: (partition: number, lastOffset: string) => void): void;
+  onSkipped(listener: (partition: number, firstOffset: string, lastOffset: string) => void): void;
   /** Connects, subscribes (from the group's committed offsets) and starts consuming. */
   run(eachBatch: (batch: EventBatch) => Promise<void>): Promise<void>;
+  /** The next fetch of `partition` (one this member owns) starts at `offset`. */
+  seek(partition: number, offset: string): void;
   disconnect(): Promise<void>;
+}
+
+/** A record of the summaries topic, as read. */
+export interface FeedRecord {
+  offset: string;
+  value: Uint8Array | string | null;
+}
+
+/** The summaries topic (summaries.ts): read whole by every instance, written by each. */
+export interface SummaryFeed {
+  /**
+   * Reads the topic from its start and keeps following it, handing over every record in order.
+   * Resolves once it has read up to where the topic ended when it was called.
+   */
+  follow(onRecord: (record: FeedRecord) => void): Promise<void>;
+  /** Writes records (acks=all); resolves with each one's offset. */
+  publish(records: { key: string; value: string }[]): Promise<string[]>;
+  stop(): Promise<void>;
 }
 
 /** A dead letter for inventory-events.dlq. */
@@ -54,8 +88,7 @@ export interface AnalyticsKafka {
   member(): AnalyticsMember;
   /** Each partition's first and end offsets of inventory-events now. */
   endOffsets(): Promise<{ partition: number; low: string; high: string }[]>;
-  /** Sends the group back to the earliest offsets; the group must have no running members. */
-  resetGroup(): Promise<void>;
+  summaries: SummaryFeed;
   deadLetters: {
     connect(): Promise<void>;
     send(letters: DeadLetter[]): Promise<void>;
@@ -63,14 +96,14 @@ export interface AnalyticsKafka {
   };
 }
 
-/** The kafkajs implementation. */
-export function kafkaAnalyticsPort(kafka: Kafka, admin: Admin): AnalyticsKafka {
+/** The kafkajs implementation; `instance` names this process in its summaries' group. */
+export function kafkaAnalyticsPort(kafka: Kafka, admin: Admin, instance: string): AnalyticsKafka {
   // Dead letters are written at least once (acks=all); no idempotence needed, so no producer id.
   const dlq = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   return {
     member: () => kafkaMember(kafka),
     endOffsets: () => admin.fetchTopicOffsets(INVENTORY_EVENTS),
-    resetGroup: () => resetToEarliest(admin),
+    summaries: kafkaSummaryFeed(kafka, admin, instance),
     deadLetters: {
       connect: () => dlq.connect(),
       send: async (letters) => {
@@ -97,14 +130,21 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
   });
   const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
   return {
-    onJoin: (listener) => void consumer.on(GROUP_JOIN, () => listener()),
+    onJoin: (listener) =>
+      void consumer.on(
+        GROUP_JOIN,
+        ({ payload }) => listener(payload.memberAssignment[INVENTORY_EVENTS] ?? []),
+      ),
     onCrash: (listener) =>
       void consumer.on(CRASH, ({ payload }) => listener(payload.error, payload.restart)),
-    onProcessed: (listener) =>
-      void consumer.on(
-        END_BATCH_PROCESS,
-        ({ payload }) => listener(payload.partition, payload.lastOffset),
-      ),
+    onSkipped: (listener) =>
+      void consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+        // Batches with records reached eachBatch, which moves the position itself.
+        const first = (payload as { firstOffset: string | null }).firstOffset;
+        if (payload.batchSize === 0 && first !== null) {
+          listener(payload.partition, first, payload.lastOffset);
+        }
+      }),
     async run(eachBatch) {
       await waitForGroupCoordinator(kafka, ANALYTICS_GROUP);
       await consumer.connect();
@@ -116,47 +156,87 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
         // threshold is reached. With none set, the committed offsets (and so the lag) stayed
         // behind an aborted tail forever.
         autoCommitThreshold: 1,
-        eachBatch: ({ batch }) =>
-          eachBatch({ partition: batch.partition, messages: batch.messages }),
+        eachBatch: ({ batch, isStale }) =>
+          eachBatch({
+            partition: batch.partition,
+            fetchedOffset: (batch as unknown as { fetchedOffset: string }).fetchedOffset,
+            lastOffset: batch.lastOffset(),
+            messages: batch.messages,
+            isStale,
+          }),
       });
     },
+    seek: (partition, offset) => consumer.seek({ topic: INVENTORY_EVENTS, partition, offset }),
     disconnect: () => consumer.disconnect(),
   };
 }
 
-/** Kafka's error code for a group that does not exist (nothing to reset). */
-const GROUP_ID_NOT_FOUND = 69;
-
 /**
- * Sends the group back to the earliest offsets: deletes its committed offsets through the admin
- * API (DeleteGroups, which Kafka allows only for a group with no running members), so the member
- * that joins next starts from the beginning. kafkajs's admin.resetOffsets does the same through a
- * throw-away consumer whose paused fetch waits 5 s; this takes milliseconds.
- *
- * The group is described first: that waits (kafkajs retries) until its coordinator has loaded,
- * and tells whether there is anything to delete. Deleting while the coordinator still loads makes
- * Kafka 4 log an ERROR for every attempt; a group that does not exist needs no reset at all.
- * Retries while a member that just left is still listed.
+ * The summaries topic through a consumer of a group of this instance's own (kafkajs has no
+ * consumer without a group) that never commits, so every start reads the topic from its start.
+ * The group is deleted on the way out; one left by a crash holds no offsets and Kafka drops it.
  */
-async function resetToEarliest(admin: Admin): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    try {
-      const { groups } = await admin.describeGroups([ANALYTICS_GROUP]);
-      const state = groups[0]?.state;
-      if (state === undefined || state === "Dead") return;
-      if (state === "Empty") {
-        await admin.deleteGroups([ANALYTICS_GROUP]);
-        return;
-      }
-    } catch (error) {
-      const code = (error as { groups?: { errorCode: number }[] }).groups?.[0]?.errorCode;
-      if (code === GROUP_ID_NOT_FOUND) return;
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Cannot reset group ${ANALYTICS_GROUP}: it still has members after 30 s`);
-    }
-    await sleep(100);
-  }
+function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): SummaryFeed {
+  const groupId = `${ANALYTICS_GROUP}.summaries.${instance}`;
+  const producer = kafka.producer({
+    idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  let consumer: Consumer | undefined;
+  return {
+    async follow(onRecord) {
+      const ends = await admin.fetchTopicOffsets(ANALYTICS_SUMMARIES);
+      const pending = new Map(
+        ends.filter((end) => BigInt(end.high) > BigInt(end.low))
+          .map((end) => [end.partition, BigInt(end.high)]),
+      );
+      let caughtUp: () => void = () => {};
+      const readToEnd = new Promise<void>((resolve) => caughtUp = resolve);
+      const progressed = (partition: number, lastOffset: string) => {
+        const end = pending.get(partition);
+        if (end !== undefined && BigInt(lastOffset) + 1n >= end) pending.delete(partition);
+        if (pending.size === 0) caughtUp();
+      };
+      progressed(-1, "0");
+      await producer.connect();
+      const feed = kafka.consumer({
+        groupId,
+        maxWaitTimeInMs: 250,
+        ...GROUP_SESSION,
+        retry: CONSUMER_SERVICE_RETRY,
+      });
+      consumer = feed;
+      feed.on(
+        feed.events.END_BATCH_PROCESS,
+        ({ payload }) => progressed(payload.partition, payload.lastOffset),
+      );
+      await feed.connect();
+      await feed.subscribe({ topic: ANALYTICS_SUMMARIES, fromBeginning: true });
+      await feed.run({
+        autoCommit: false,
+        eachBatch: ({ batch }) => {
+          for (const message of batch.messages) {
+            onRecord({ offset: message.offset, value: message.value });
+          }
+          return Promise.resolve();
+        },
+      });
+      await readToEnd;
+    },
+    async publish(records) {
+      const metadata = await producer.send({
+        topic: ANALYTICS_SUMMARIES,
+        acks: -1,
+        messages: records,
+      });
+      // One partition: the records got consecutive offsets from its base offset.
+      const base = BigInt(metadata[0]?.baseOffset ?? "-1");
+      return records.map((_, index) => String(base + BigInt(index)));
+    },
+    async stop() {
+      await consumer?.disconnect();
+      await producer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => {});
+    },
+  };
 }

@@ -2,7 +2,7 @@
 import { ANALYTICS } from "@campus/shared/services";
 import { ConfigError, loadConfig } from "@campus/shared/config";
 import { createLogger } from "@campus/shared/log";
-import { CONSUMER_SERVICE_RETRY, createKafka } from "@campus/shared/kafka";
+import { CONSUMER_SERVICE_RETRY, createKafka, expectPartitions } from "@campus/shared/kafka";
 import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
@@ -30,7 +30,13 @@ const kafka = createKafka({
   retry: CONSUMER_SERVICE_RETRY,
 });
 const admin = kafka.admin();
-const analytics = new AnalyticsConsumer({ kafka: kafkaAnalyticsPort(kafka, admin), logger });
+// Names this process in the summaries it publishes and in its summaries group.
+const instance = `${config.ANALYTICS_PORT}-${crypto.randomUUID().slice(0, 8)}`;
+const analytics = new AnalyticsConsumer({
+  kafka: kafkaAnalyticsPort(kafka, admin, instance),
+  logger,
+  instance,
+});
 
 const inventoryView = cachedInventory(inventoryUrl(config));
 let adminConnected = false;
@@ -66,7 +72,11 @@ Deno.exit(
       dashboard: async () => ({
         updated_at: new Date().toISOString(),
         metrics: analytics.metrics(),
-        analytics: { ready: analytics.ready, lag: Object.fromEntries(lag.partitions) },
+        analytics: {
+          ready: analytics.ready,
+          lag: Object.fromEntries(lag.partitions),
+          partitions: analytics.partitions,
+        },
         inventory: await inventoryView(),
       }),
     }),
@@ -75,6 +85,9 @@ Deno.exit(
     logger,
     connect: async () => {
       await admin.connect();
+      await expectPartitions(admin, [
+        { name: INVENTORY_EVENTS, partitions: config.EVENT_PARTITIONS },
+      ]);
       // Lag is read from the group's committed offsets, which exist before this member consumes:
       // while it starts, /lag says how far behind the group really is, not a stale 0.
       adminConnected = true;

@@ -71,17 +71,41 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
 }
 
 /**
- * Accumulates decisions; duplicates (an order_id seen before) are ignored. Bounded in memory for
- * any history (see {@linkcode MetricsBounds}), and still the same bytes for the same log in any
- * interleaving of its partitions.
+ * What one partition of inventory-events adds up to: mergeable with the other partitions' counts
+ * into the metrics ({@linkcode mergeCounts}), and small enough to publish (no order ids), so that
+ * an analytics instance can show the counts of partitions another instance reads.
  */
-export class MetricsAccumulator {
-  #seen = new Map<number, Set<string>>();
+export interface PartitionCounts {
+  successful: number;
+  failed: number;
+  /** Orders per minute, within the window behind this partition's latest order. */
+  per_minute: Record<string, number>;
+  per_item: Record<string, ItemCounts>;
+  failure_reasons: Record<string, number>;
+  /** Earliest and latest `order_placed_at`, in ms since the epoch. */
+  first_ms: number | null;
+  last_ms: number | null;
+  /** Records read, repeats ignored and invalid records: the consumer's own figures. */
+  events: number;
+  duplicates: number;
+  invalid: number;
+}
+
+/**
+ * Accumulates the decisions of one partition of inventory-events; duplicates (an order_id seen
+ * before on the partition) are ignored. Bounded in memory for any history (see
+ * {@linkcode MetricsBounds}); the same records in the same order always give the same counts.
+ */
+export class PartitionAccumulator {
+  #seen = new Set<string>();
   #bounds: MetricsBounds;
   /** Minutes before this one are out of `per_minute` for good (the window only moves forward). */
   #horizonMinuteMs = -Infinity;
   #successful = 0;
   #failed = 0;
+  #events = 0;
+  #duplicates = 0;
+  #invalid = 0;
   #perMinute = new Map<string, number>();
   #perItem = new Map<string, ItemCounts>();
   #reasons = new Map<string, number>();
@@ -92,14 +116,20 @@ export class MetricsAccumulator {
     this.#bounds = { ...DEFAULT_METRICS_BOUNDS, ...bounds };
   }
 
-  /**
-   * Adds one decision read from `partition` of inventory-events; returns false if its order was
-   * already counted.
-   */
-  add(event: InventoryEvent, partition = 0): boolean {
-    let seen = this.#seen.get(partition);
-    if (!seen) this.#seen.set(partition, seen = new Set());
-    if (seen.has(event.order_id)) return false;
+  /** Counts a record that is not a valid decision. */
+  addInvalid(): void {
+    this.#events++;
+    this.#invalid++;
+  }
+
+  /** Adds one decision; returns false if its order was already counted. */
+  add(event: InventoryEvent): boolean {
+    this.#events++;
+    const seen = this.#seen;
+    if (seen.has(event.order_id)) {
+      this.#duplicates++;
+      return false;
+    }
     seen.add(event.order_id);
     if (seen.size > this.#bounds.maxRememberedOrders) {
       const oldest = seen.values().next().value; // insertion order: the oldest first
@@ -127,13 +157,12 @@ export class MetricsAccumulator {
 
   /**
    * Counts the order in its minute, within the window behind the latest order. Deterministic in
-   * any interleaving: the horizon only moves forward, and a minute behind it is never counted
+   * any time order: the horizon only moves forward, and a minute behind it is never counted
    * again, so every minute left in the window is complete whatever the order of arrival.
    */
   #countMinute(placedAt: number, placedAtText: string): void {
     const minuteMs = placedAt - (placedAt % MINUTE_MS);
-    const horizon = this.#last! - (this.#last! % MINUTE_MS) -
-      (this.#bounds.perMinuteWindow - 1) * MINUTE_MS;
+    const horizon = horizonOf(this.#last!, this.#bounds.perMinuteWindow);
     if (horizon > this.#horizonMinuteMs) {
       this.#horizonMinuteMs = horizon;
       for (const [key, _] of this.#perMinute) {
@@ -145,24 +174,112 @@ export class MetricsAccumulator {
     this.#perMinute.set(minute, (this.#perMinute.get(minute) ?? 0) + 1);
   }
 
-  /** The metrics block, in a fixed key order. */
-  snapshot(): Metrics {
-    const total = this.#successful + this.#failed;
-    const spanMs = this.#first === undefined || this.#last === undefined
-      ? 0
-      : this.#last - this.#first;
+  /** The counts so far, a copy. */
+  counts(): PartitionCounts {
     return {
-      total_orders: total,
-      successful_orders: this.#successful,
-      failed_orders: this.#failed,
-      failure_rate_percent: total === 0 ? 0 : round2((this.#failed / total) * 100),
-      orders_per_minute: round2(total / Math.max(1, spanMs / MINUTE_MS)),
+      successful: this.#successful,
+      failed: this.#failed,
       per_minute: sortedRecord(this.#perMinute),
       per_item: sortedRecord([...this.#perItem].map(([item, counts]) => [item, { ...counts }])),
       failure_reasons: sortedRecord(this.#reasons),
-      first_order_at: this.#first === undefined ? null : new Date(this.#first).toISOString(),
-      last_order_at: this.#last === undefined ? null : new Date(this.#last).toISOString(),
+      first_ms: this.#first ?? null,
+      last_ms: this.#last ?? null,
+      events: this.#events,
+      duplicates: this.#duplicates,
+      invalid: this.#invalid,
     };
+  }
+}
+
+/** The first minute (ms) kept in a window of `window` minutes ending at `lastMs`'s minute. */
+function horizonOf(lastMs: number, window: number): number {
+  return lastMs - (lastMs % MINUTE_MS) - (window - 1) * MINUTE_MS;
+}
+
+/** Figures about the consumer itself, reported apart from the metrics. */
+export interface ConsumerFigures {
+  events_consumed: number;
+  duplicates_ignored: number;
+  invalid_events: number;
+}
+
+/** Partitions' counts added up: the metrics block (fixed key order) and the consumer figures. */
+export function mergeCounts(
+  parts: Iterable<PartitionCounts>,
+  bounds: Partial<MetricsBounds> = {},
+): { metrics: Metrics; figures: ConsumerFigures } {
+  const window = bounds.perMinuteWindow ?? DEFAULT_METRICS_BOUNDS.perMinuteWindow;
+  let successful = 0, failed = 0, events = 0, duplicates = 0, invalid = 0;
+  let first: number | undefined, last: number | undefined;
+  const perMinute = new Map<string, number>();
+  const perItem = new Map<string, ItemCounts>();
+  const reasons = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, value: number) =>
+    map.set(key, (map.get(key) ?? 0) + value);
+  for (const part of parts) {
+    successful += part.successful;
+    failed += part.failed;
+    events += part.events;
+    duplicates += part.duplicates;
+    invalid += part.invalid;
+    if (part.first_ms !== null && (first === undefined || part.first_ms < first)) {
+      first = part.first_ms;
+    }
+    if (part.last_ms !== null && (last === undefined || part.last_ms > last)) last = part.last_ms;
+    for (const [minute, count] of Object.entries(part.per_minute)) add(perMinute, minute, count);
+    for (const [reason, count] of Object.entries(part.failure_reasons)) add(reasons, reason, count);
+    for (const [name, counts] of Object.entries(part.per_item)) {
+      const item = perItem.get(name) ?? { total: 0, successful: 0, failed: 0 };
+      item.total += counts.total;
+      item.successful += counts.successful;
+      item.failed += counts.failed;
+      perItem.set(name, item);
+    }
+  }
+  if (last !== undefined) {
+    const horizon = horizonOf(last, window);
+    for (const minute of [...perMinute.keys()]) {
+      if (Date.parse(minute) < horizon) perMinute.delete(minute);
+    }
+  }
+  const total = successful + failed;
+  const spanMs = first === undefined || last === undefined ? 0 : last - first;
+  return {
+    metrics: {
+      total_orders: total,
+      successful_orders: successful,
+      failed_orders: failed,
+      failure_rate_percent: total === 0 ? 0 : round2((failed / total) * 100),
+      orders_per_minute: round2(total / Math.max(1, spanMs / MINUTE_MS)),
+      per_minute: sortedRecord(perMinute),
+      per_item: sortedRecord(perItem),
+      failure_reasons: sortedRecord(reasons),
+      first_order_at: first === undefined ? null : new Date(first).toISOString(),
+      last_order_at: last === undefined ? null : new Date(last).toISOString(),
+    },
+    figures: { events_consumed: events, duplicates_ignored: duplicates, invalid_events: invalid },
+  };
+}
+
+/**
+ * Decisions of any partitions, each counted in its partition (so a repeat is recognised where it
+ * can occur: the key is the item, so an order's decisions share a partition), then merged.
+ */
+export class MetricsAccumulator {
+  #partitions = new Map<number, PartitionAccumulator>();
+  constructor(readonly bounds: Partial<MetricsBounds> = {}) {}
+
+  /** Adds one decision read from `partition`; returns false if its order was already counted. */
+  add(event: InventoryEvent, partition = 0): boolean {
+    let part = this.#partitions.get(partition);
+    if (!part) this.#partitions.set(partition, part = new PartitionAccumulator(this.bounds));
+    return part.add(event);
+  }
+
+  /** The metrics block, in a fixed key order. */
+  snapshot(): Metrics {
+    return mergeCounts([...this.#partitions.values()].map((part) => part.counts()), this.bounds)
+      .metrics;
   }
 }
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { InventoryEvent } from "@campus/shared/events/inventory";
-import { computeMetrics, MetricsAccumulator } from "./metrics.ts";
+import {
+  computeMetrics,
+  mergeCounts,
+  MetricsAccumulator,
+  PartitionAccumulator,
+} from "./metrics.ts";
 
 let sequence = 0;
 function decision(
@@ -166,4 +171,22 @@ Deno.test({
   assert.equal(Object.keys(metrics.per_minute).length, 60);
   assert.equal(Object.keys(metrics.per_item).length, 1);
   assert.ok(grownMb < 6, `heap grew ${grownMb.toFixed(1)} MB`);
+});
+
+Deno.test("counts kept per partition and merged equal the metrics of all events, in any split", () => {
+  const items = ["pizza", "salad", "sushi", "wrap"];
+  const events = Array.from({ length: 400 }, (_, index) =>
+    decision(
+      new Date(Date.parse("2026-11-27T08:00:00.000Z") + index * 7_000).toISOString(),
+      index % 3 === 0 ? "out_of_stock" : "reserved",
+      { item: items[index % items.length]! },
+    ));
+  const whole = JSON.stringify(computeMetrics(events));
+  for (const partitions of [1, 2, 3, 6]) {
+    const parts = Array.from({ length: partitions }, () => new PartitionAccumulator());
+    events.forEach((event, index) => parts[(index * 7) % partitions]!.add(event));
+    const merged = mergeCounts(parts.map((part) => part.counts()));
+    assert.equal(JSON.stringify(merged.metrics), whole, `${partitions} partitions`);
+    assert.equal(merged.figures.events_consumed, events.length);
+  }
 });

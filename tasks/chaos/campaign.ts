@@ -10,7 +10,12 @@ import { createLogger } from "@campus/shared/log";
 import { InventoryEvent } from "@campus/shared/events/inventory";
 import { OrderPlaced } from "@campus/shared/events/order_placed";
 import { poll, sleep } from "@campus/shared/timing";
-import { INVENTORY_EVENTS, ORDER_EVENTS, TOPICS } from "@campus/shared/topics";
+import {
+  DEFAULT_EVENT_PARTITIONS,
+  INVENTORY_EVENTS,
+  ORDER_EVENTS,
+  TOPICS,
+} from "@campus/shared/topics";
 import { waitForOk } from "../lib/health.ts";
 import { readToEnd } from "../lib/read_topic.ts";
 import { renderChart } from "./chart.ts";
@@ -175,7 +180,7 @@ async function settle(
     await poll("inventory to own every partition and have decided every order", async () => {
       const ready = await getJson(`${inventory}/ready`, ANSWER_TIMEOUT_MS);
       const lag = await getJson(`${inventory}/lag?fresh=true`, ANSWER_TIMEOUT_MS);
-      return (ready?.partitions as unknown[] | undefined)?.length === 3 && lag?.total === 0
+      return (ready?.partitions as unknown[] | undefined)?.length === DEFAULT_EVENT_PARTITIONS && lag?.total === 0
         ? true
         : undefined;
     }, { timeoutMs: 120_000, intervalMs: 500 });

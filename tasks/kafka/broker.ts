@@ -7,7 +7,7 @@ import { createLogger } from "@campus/shared/log";
 import { poll } from "@campus/shared/timing";
 import { type Child, spawnChild } from "../lib/child.ts";
 import { RecentLines } from "../lib/lines.ts";
-import { LOG4J2_PROPERTIES, newClusterId, serverProperties } from "./config.ts";
+import { LOG4J2_PROPERTIES, newClusterId, serverProperties, type Voter } from "./config.ts";
 
 /** Options for {@linkcode startBroker}. */
 export interface BrokerOptions {
@@ -17,6 +17,10 @@ export interface BrokerOptions {
   dataDir: string;
   port: number;
   controllerPort: number;
+  /** In a cluster: this node's id, every node, and the id all were formatted with. */
+  nodeId?: number;
+  voters?: readonly Voter[];
+  clusterId?: string;
   /** JVM heap, e.g. "768m". */
   heap: string;
   /** Every line the broker prints. */
@@ -52,7 +56,7 @@ async function isFormatted(logDir: string): Promise<boolean> {
 /** Formats the storage once; a formatted data directory is reused, so events survive restarts. */
 async function formatStorageOnce(options: BrokerOptions, paths: BrokerPaths): Promise<void> {
   if (await isFormatted(paths.logDir)) return;
-  const clusterId = newClusterId();
+  const clusterId = options.clusterId ?? newClusterId();
   options.log(`Formatting KRaft storage in ${paths.logDir} (cluster id ${clusterId})`);
   const output = await new Deno.Command(options.java, {
     args: [
@@ -111,6 +115,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       port: options.port,
       controllerPort: options.controllerPort,
       logDir: paths.logDir,
+      nodeId: options.nodeId,
+      voters: options.voters,
     }),
   );
   await Deno.writeTextFile(paths.log4j, LOG4J2_PROPERTIES);

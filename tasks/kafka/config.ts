@@ -1,14 +1,37 @@
 /** The embedded broker's configuration files and cluster id: pure functions, no I/O. */
 
-/** The broker's settings. Single-node traps handled here: internal topics at replication factor 1. */
+/** One node of a cluster: its id and controller port (all on loopback). */
+export interface Voter {
+  id: number;
+  controllerPort: number;
+}
+
+/**
+ * A node's settings. Alone (the default), it is broker and controller with internal topics at one
+ * replica, the single-node trap handled. In a cluster of `voters`, every node is broker and
+ * controller; topics get three replicas (or as many as there are nodes) and need two in sync to
+ * take a write, internal topics (offsets, transaction state) included.
+ */
 export function serverProperties(
-  options: { port: number; controllerPort: number; logDir: string },
+  options: {
+    port: number;
+    controllerPort: number;
+    logDir: string;
+    nodeId?: number;
+    voters?: readonly Voter[];
+  },
 ): string {
   const { port, controllerPort, logDir } = options;
+  const nodeId = options.nodeId ?? 1;
+  const voters = options.voters ?? [{ id: nodeId, controllerPort }];
+  const replicas = Math.min(3, voters.length);
+  const minInSync = replicas >= 3 ? 2 : 1;
   return [
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `node.id=${nodeId}`,
+    `controller.quorum.voters=${
+      voters.map((voter) => `${voter.id}@127.0.0.1:${voter.controllerPort}`).join(",")
+    }`,
     `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
     "inter.broker.listener.name=PLAINTEXT",
@@ -16,17 +39,18 @@ export function serverProperties(
     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
     `log.dirs=${logDir}`,
     "num.partitions=1",
-    "default.replication.factor=1",
-    "min.insync.replicas=1",
-    "offsets.topic.replication.factor=1",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
-    // Consumers join at once instead of waiting 3 s for more members on this single-node setup.
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minInSync}`,
+    `offsets.topic.replication.factor=${replicas}`,
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minInSync}`,
+    // Consumers join at once instead of waiting 3 s for more members.
     "group.initial.rebalance.delay.ms=0",
     // After a crash (kill -9) the restarted node's controller waits out the dead incarnation's
     // broker session before the broker may register again: 9 s by default, 12 s to come back in
-    // all. The heartbeats go to the node's own controller over loopback, so 4 s (4 beats of 1 s)
-    // cannot be missed by a healthy node; a crashed broker is back in about 5 s.
+    // all. The heartbeats go to the active controller over loopback, so 4 s (4 beats of 1 s)
+    // cannot be missed by a healthy node; a crashed broker is back in about 5 s, and in a
+    // cluster a dead one loses its leaderships after 4 s.
     "broker.session.timeout.ms=4000",
     "broker.heartbeat.interval.ms=1000",
     // Topics are created explicitly with their partition counts (shared/topics.ts).
