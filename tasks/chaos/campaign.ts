@@ -180,7 +180,8 @@ async function settle(
     await poll("inventory to own every partition and have decided every order", async () => {
       const ready = await getJson(`${inventory}/ready`, ANSWER_TIMEOUT_MS);
       const lag = await getJson(`${inventory}/lag?fresh=true`, ANSWER_TIMEOUT_MS);
-      return (ready?.partitions as unknown[] | undefined)?.length === DEFAULT_EVENT_PARTITIONS && lag?.total === 0
+      return (ready?.partitions as unknown[] | undefined)?.length === DEFAULT_EVENT_PARTITIONS &&
+          lag?.total === 0
         ? true
         : undefined;
     }, { timeoutMs: 120_000, intervalMs: 500 });
