@@ -30,8 +30,10 @@ export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
 
 /**
  * Broker answers that kafkajs logs as errors although they are expected and retried: a coordinator
- * still loading after start-up, and CONCURRENT_TRANSACTIONS right after a commit while the
- * coordinator writes its markers. Logged at debug so real errors stand out.
+ * still loading after start-up, CONCURRENT_TRANSACTIONS right after a commit while the
+ * coordinator writes its markers, and REBALANCE_IN_PROGRESS whenever an instance of a scaled
+ * service joins or leaves (each member logs its "partitions assigned" at info). Logged at debug
+ * so real errors stand out.
  */
 const EXPECTED_AND_RETRIED = new RegExp(
   [
@@ -42,6 +44,7 @@ const EXPECTED_AND_RETRIED = new RegExp(
     "not the correct coordinator",
     "group coordinator is not available",
     "coordinator is not available",
+    "The group is rebalancing",
   ].join("|"),
 );
 

@@ -45,6 +45,8 @@ interface Started {
   child: Child;
   /** A Kafka node: stopped last, all nodes at once. */
   broker: boolean;
+  /** Set once it has exited, by itself or stopped. */
+  exited?: boolean;
 }
 
 function readConfig(): UpConfig {
@@ -121,6 +123,14 @@ interface Run {
   shuttingDown: boolean;
 }
 
+/** Records a process `up` started, to stop it on the way out. */
+function own(run: Run, name: string, child: Child, broker: boolean): void {
+  const entry: Started = { name, child, broker };
+  run.started.push(entry);
+  // Only an exit before the shutdown counts: one stopped by `up` is reported as it stops.
+  child.status.then(() => entry.exited = !run.shuttingDown);
+}
+
 function unexpected(run: Run): boolean {
   return !run.shuttingDown && !run.stopping.aborted;
 }
@@ -163,7 +173,7 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
       log: (line) => print("kafka", line),
       signal: run.stopping,
       // Owned from the moment it exists: a second Ctrl-C while it starts must reach it too.
-      onSpawn: (child) => run.started.push({ name: "kafka", child, broker: true }),
+      onSpawn: (child) => own(run, "kafka", child, true),
     });
     broker.child.status.then(onExit("Kafka"));
     return {
@@ -187,7 +197,7 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     graceMs: BROKER_GRACE_MS,
     log: (node, line) => print(`kafka-${node.id}`, line),
     signal: run.stopping,
-    onSpawn: (node, child) => run.started.push({ name: `kafka-${node.id}`, child, broker: true }),
+    onSpawn: (node, child) => own(run, `kafka-${node.id}`, child, true),
   });
   cluster.forEach((broker, index) => broker.child.status.then(onExit(`kafka-${index + 1}`)));
   const brokers = cluster.map((broker) => broker.bootstrap);
@@ -220,18 +230,27 @@ function startServices(
   run: Run,
   brokers: string[],
 ): Array<Instance & { url: string; child: Child }> {
-  return planInstances(run.config, run.args.scale).map((instance) => {
+  const instances = planInstances(run.config, run.args.scale);
+  const url = (instance: Instance) => `http://${clientHost(run.config)}:${instance.port}`;
+  // The dashboard shows every inventory instance's stock, unless told where inventory is.
+  const inventories = instances.filter((instance) => instance.service.name === "inventory");
+  const dashboardInventory = Deno.env.get("DASHBOARD_INVENTORY_URL") ||
+    inventories.map(url).join(",");
+  return instances.map((instance) => {
     const child = spawnChild(Deno.execPath(), {
       args: ["task", "--quiet", instance.service.name],
       env: {
         KAFKA_BOOTSTRAP_SERVERS: brokers.join(","),
         EVENT_PARTITIONS: String(run.config.EVENT_PARTITIONS),
         [instance.service.portVariable]: String(instance.port),
+        ...(instance.service.name === "analytics" && dashboardInventory
+          ? { DASHBOARD_INVENTORY_URL: dashboardInventory }
+          : {}),
       },
       onLine: (line) => print(instance.name, line),
       graceMs: SERVICE_GRACE_MS,
     });
-    run.started.push({ name: instance.name, child, broker: false });
+    own(run, instance.name, child, false);
     child.status.then((status) => {
       if (unexpected(run)) {
         say(
@@ -239,7 +258,7 @@ function startServices(
         );
       }
     });
-    return { ...instance, url: `http://${clientHost(run.config)}:${instance.port}`, child };
+    return { ...instance, url: url(instance), child };
   });
 }
 
@@ -295,7 +314,11 @@ function printBanner(
  */
 async function stopAll(started: Started[]): Promise<string[]> {
   const killed: string[] = [];
-  const stop = async ({ name, child }: Started) => {
+  const stop = async ({ name, child, exited }: Started) => {
+    if (exited) {
+      say(`${name} had already exited.`);
+      return;
+    }
     try {
       const status = await child.stop();
       if (status.signal === "SIGKILL") killed.push(name);

@@ -12,21 +12,24 @@ export const analyticsEnv = {
     .positive({ error: "must be more than 0 seconds" })
     .default(30),
   /**
-   * Where the dashboard reads inventory's lag and stock; by default the inventory of the same
-   * stack: 127.0.0.1 and INVENTORY_PORT, which `up` gives every service. (Not INVENTORY_URL: the
-   * tests use that name to point at a stack.) Its host must be one `--allow-net` allows.
+   * Where the dashboard reads inventory's lag and stock: one URL, or several comma-separated when
+   * inventory runs as several instances (each has the stock of the items it owns). By default the
+   * inventory of the same stack: 127.0.0.1 and INVENTORY_PORT, which `up` gives every service.
+   * (Not INVENTORY_URL: the tests use that name to point at a stack.) Hosts must be ones
+   * `--allow-net` allows.
    */
-  DASHBOARD_INVENTORY_URL: z.url({ error: "must be a URL such as http://127.0.0.1:5002" })
+  DASHBOARD_INVENTORY_URL: z.string()
+    .transform((value) => value.split(",").map((url) => url.trim().replace(/\/+$/, "")))
+    .refine((urls) => urls.every((url) => z.url().safeParse(url).success), {
+      error: "must be a URL such as http://127.0.0.1:5002, or several separated by commas",
+    })
     .optional(),
   [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
 };
 
-/** The inventory service the dashboard reads from. */
-export function inventoryUrl(
-  config: { DASHBOARD_INVENTORY_URL?: string; INVENTORY_PORT: number },
-): string {
-  return (config.DASHBOARD_INVENTORY_URL ?? `http://127.0.0.1:${config.INVENTORY_PORT}`).replace(
-    /\/+$/,
-    "",
-  );
+/** The inventory instances the dashboard reads from. */
+export function inventoryUrls(
+  config: { DASHBOARD_INVENTORY_URL?: string[]; INVENTORY_PORT: number },
+): string[] {
+  return config.DASHBOARD_INVENTORY_URL ?? [`http://127.0.0.1:${config.INVENTORY_PORT}`];
 }

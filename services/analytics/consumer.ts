@@ -76,6 +76,11 @@ interface PartitionRead {
   deadLetterFrom: bigint;
   /** Changed since its last publication. */
   dirty: boolean;
+  /**
+   * Sent back to its start, and no fetch from there seen yet. kafkajs drops a seek whose offset
+   * commit fails (a rebalance, a broker going away), so until then the seek is made again.
+   */
+  seeking: boolean;
 }
 
 const SCHEMA = SCHEMA_BY_TOPIC[INVENTORY_EVENTS];
@@ -87,7 +92,6 @@ export class AnalyticsConsumer {
   #lows = new Map<number, bigint>();
   #board = new SummaryBoard();
   #joined = false;
-  #following = false;
   #caughtUp = false;
   #publishTimer: ReturnType<typeof setInterval> | undefined;
   #publishing: Promise<void> = Promise.resolve();
@@ -146,16 +150,31 @@ export class AnalyticsConsumer {
     for (const end of await this.options.kafka.endOffsets()) {
       this.#lows.set(end.partition, BigInt(end.low));
     }
-    if (!this.#following) {
-      this.#following = true;
-      await this.options.kafka.summaries.follow((record) => this.#onFeedRecord(record));
+    // Each step only once it succeeded: a failed start is called again (runService retries).
+    if (!this.#caughtUp) {
+      try {
+        await this.options.kafka.summaries.follow((record) => this.#onFeedRecord(record));
+      } catch (error) {
+        await this.options.kafka.summaries.stop().catch(() => {});
+        throw error;
+      }
       this.#caughtUp = true;
       this.#publishTimer = setInterval(
         () => void this.#publish(),
         this.options.publishIntervalMs ?? 250,
       );
     }
-    if (!this.#member) await this.#runMember();
+    if (!this.#member) {
+      try {
+        await this.#runMember();
+      } catch (error) {
+        // Set by #runMember before it failed (the compiler cannot see that).
+        const member = this.#member as AnalyticsMember | undefined;
+        this.#member = undefined;
+        await member?.disconnect().catch(() => {});
+        throw error;
+      }
+    }
   }
 
   /**
@@ -311,9 +330,17 @@ export class AnalyticsConsumer {
       nextOffset: low,
       deadLetterFrom: deadLetterFrom > low ? deadLetterFrom : low,
       dirty: true,
+      seeking: true,
     });
+    this.#seek(partition);
+  }
+
+  /** Asks the member to fetch `partition` from the start of this instance's counts. */
+  #seek(partition: number): void {
+    const read = this.#reads.get(partition);
+    if (!read) return;
     try {
-      this.#member?.seek(partition, String(low));
+      this.#member?.seek(partition, String(read.nextOffset));
     } catch (error) {
       // Not running (between a crash and its restart): the next join reads it from the start.
       this.options.logger.debug("cannot seek yet", { partition, error });
@@ -366,9 +393,11 @@ export class AnalyticsConsumer {
     }
     const gained = partitions.filter((partition) => !this.#reads.has(partition));
     for (const partition of gained) {
-      // Records below the latest published position were read, and dead-lettered, before.
-      const published = this.#board.published(partition)?.nextOffset ?? 0n;
-      this.#readFromStart(partition, published);
+      // Records below the furthest published position were read, and dead-lettered, before.
+      this.#readFromStart(partition, this.#board.furthest(partition));
+    }
+    for (const partition of partitions) {
+      if (!gained.includes(partition) && this.#reads.get(partition)?.seeking) this.#seek(partition);
     }
     this.options.logger.info("partitions assigned", { partitions, reading_from_start: gained });
   }
@@ -377,6 +406,11 @@ export class AnalyticsConsumer {
     const read = this.#reads.get(batch.partition);
     if (!read || batch.isStale()) return;
     const fetched = BigInt(batch.fetchedOffset);
+    if (fetched > read.nextOffset && read.seeking) {
+      // Not stale, so no seek is pending: the one asked for was dropped. Ask again.
+      this.#seek(batch.partition);
+      return;
+    }
     if (fetched > read.nextOffset) {
       // A hole: the partition was read on elsewhere while this member was away. Counting on
       // from here would leave the records in between out.
@@ -416,11 +450,17 @@ export class AnalyticsConsumer {
     }
     // Dead letters are written before the records count as read: at least once.
     if (letters.length > 0) await this.options.kafka.deadLetters.send(letters);
-    // A replay or rebalance meanwhile replaced this read: these records belong to no count now.
-    if (this.#reads.get(batch.partition) !== read) return;
+    const next = BigInt(batch.lastOffset) + 1n;
+    // A replay or rebalance meanwhile replaced this read: these records belong to no count now,
+    // but their dead letters are written.
+    const current = this.#reads.get(batch.partition);
+    if (current !== read) {
+      if (current && current.deadLetterFrom < next) current.deadLetterFrom = next;
+      return;
+    }
+    read.seeking = false;
     for (const event of decided) read.counts.add(event);
     for (let i = 0; i < invalid; i++) read.counts.addInvalid();
-    const next = BigInt(batch.lastOffset) + 1n;
     if (next > read.nextOffset) read.nextOffset = next;
     if (read.deadLetterFrom < read.nextOffset) read.deadLetterFrom = read.nextOffset;
     read.dirty = true;
@@ -430,7 +470,15 @@ export class AnalyticsConsumer {
   /** A fetch of only aborted records and markers: move past it if it starts where counts end. */
   #onSkipped(partition: number, first: bigint, last: bigint): void {
     const read = this.#reads.get(partition);
-    if (!read || first > read.nextOffset || last + 1n <= read.nextOffset) return;
+    if (!read) return;
+    if (first > read.nextOffset) {
+      // Fetched before a seek still pending (no way to tell here), or a hole: seek (again).
+      if (read.seeking) this.#seek(partition);
+      else this.#readFromStart(partition, first);
+      return;
+    }
+    read.seeking = false;
+    if (last + 1n <= read.nextOffset) return;
     read.nextOffset = last + 1n;
     read.dirty = true;
     this.#settleReplayWaiters();

@@ -423,3 +423,59 @@ Deno.test("an unreadable record on the summaries topic is skipped", async () => 
   assert.equal(analytics.metrics().total_orders, 1);
   await analytics.stop();
 });
+
+Deno.test("a seek kafkajs dropped (its commit failed) is made again, and nothing is skipped", async () => {
+  const kafka = new FakeKafka([{ partition: 0, low: "0", high: "6" }]);
+  const analytics = consumer(kafka);
+  await analytics.start();
+  const member = kafka.current;
+  member.pendingSeeks.clear(); // dropped: the next fetch starts at the committed offset
+  member.positions.set(0, 4n);
+  const events = decisions(0, 6);
+  await member.fetch(0, events.slice(4));
+  assert.equal(analytics.metrics().total_orders, 0);
+  assert.deepEqual(member.seeks, [[0, "0"], [0, "0"]], "asked again");
+  await member.fetch(0, events);
+  assert.equal(analytics.metrics().total_orders, 6);
+  await analytics.stop();
+});
+
+Deno.test("after a replay and a rebalance, invalid records already dead-lettered are not again", async () => {
+  const ends = [0, 1].map((partition) => ({ partition, low: "0", high: "2" }));
+  const topic = new FakeTopic();
+  const kafkaA = new FakeKafka(ends, [0], topic);
+  const kafkaB = new FakeKafka(ends, [1], topic);
+  const a = consumer(kafkaA, "a");
+  const b = consumer(kafkaB, "b");
+  await a.start();
+  await b.start();
+  const log = [decision(0), { offset: "1", key: "pizza", value: "not json" }];
+  await kafkaB.current.fetch(1, log);
+  assert.equal(kafkaB.letters.length, 1);
+  const replay = await a.startReplay();
+  await kafkaA.current.fetch(0, decisions(0, 2));
+  await kafkaB.current.fetch(1, log);
+  await a.waitForReplay(replay.id);
+  assert.equal(kafkaB.letters.length, 1, "not again on the replay");
+  await b.stop(); // a takes partition 1 over and reads it again
+  kafkaA.current.rejoin([0, 1]);
+  await kafkaA.current.fetch(1, log);
+  assert.equal(kafkaA.letters.length, 0, "not again by the new owner");
+  assert.equal(a.figures().invalid_events, 1);
+  await a.stop();
+});
+
+Deno.test("a start that failed to read the summaries is retried from the start", async () => {
+  const kafka = new FakeKafka([{ partition: 0, low: "0", high: "1" }]);
+  const follow = kafka.summaries.follow;
+  let failures = 1;
+  kafka.summaries.follow = (onRecord) =>
+    failures-- > 0 ? Promise.reject(new Error("broker not there yet")) : follow(onRecord);
+  const analytics = consumer(kafka);
+  await assert.rejects(analytics.start(), /broker not there yet/);
+  assert.equal(analytics.ready, false);
+  await analytics.start();
+  assert.equal(analytics.ready, true);
+  assert.equal(kafka.members.length, 1);
+  await analytics.stop();
+});

@@ -17,7 +17,7 @@ export interface InventoryView {
 export interface DashboardData {
   updated_at: string;
   metrics: Metrics;
-  analytics: { ready: boolean; lag: Record<string, number> };
+  analytics: { ready: boolean; lag: Record<string, number>; partitions: number[] };
   inventory: InventoryView;
 }
 
@@ -35,23 +35,37 @@ function numbers(value: unknown): Record<string, number> | null {
  * tab refreshes every second, and inventory should not pay for every one of them.
  */
 export function cachedInventory(
-  baseUrl: string,
+  baseUrls: readonly string[],
   maxAgeMs = 500,
   now: () => number = Date.now,
-  read: (baseUrl: string) => Promise<InventoryView> = readInventory,
+  read: (baseUrls: readonly string[]) => Promise<InventoryView> = readInventory,
 ): () => Promise<InventoryView> {
   let last: { at: number; view: Promise<InventoryView> } | undefined;
   return () => {
-    if (!last || now() - last.at >= maxAgeMs) last = { at: now(), view: read(baseUrl) };
+    if (!last || now() - last.at >= maxAgeMs) last = { at: now(), view: read(baseUrls) };
     return last.view;
   };
 }
 
-/** Inventory's lag per partition and stock per item, read over HTTP from `baseUrl`. */
-export async function readInventory(baseUrl: string): Promise<InventoryView> {
-  const [lag, stock] = await Promise.all([
-    getJson(`${baseUrl}/lag`, INVENTORY_TIMEOUT_MS),
-    getJson(`${baseUrl}/inventory`, INVENTORY_TIMEOUT_MS),
-  ]);
-  return { lag: numbers(lag?.partitions), stock: numbers(stock?.items) };
+/**
+ * Inventory's lag per partition and stock per item, read over HTTP from every instance: the lag
+ * is the group's (any instance knows it), the stock is each instance's items put together (each
+ * has the items of the partitions it owns).
+ */
+export async function readInventory(baseUrls: readonly string[]): Promise<InventoryView> {
+  const answers = await Promise.all(baseUrls.map((baseUrl) =>
+    Promise.all([
+      getJson(`${baseUrl}/lag`, INVENTORY_TIMEOUT_MS),
+      getJson(`${baseUrl}/inventory`, INVENTORY_TIMEOUT_MS),
+    ])
+  ));
+  const lag = answers.map(([lag]) => numbers(lag?.partitions)).find((value) => value !== null);
+  const stocks = answers.map(([, stock]) => numbers(stock?.items))
+    .filter((value) => value !== null);
+  return {
+    lag: lag ?? null,
+    stock: stocks.length === 0 ? null : Object.fromEntries(
+      stocks.flatMap((stock) => Object.entries(stock)).sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  };
 }

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { cachedInventory, type InventoryView } from "./dashboard.ts";
+import { cachedInventory, type InventoryView, readInventory } from "./dashboard.ts";
 
 Deno.test("inventory is asked at most once per half second, however many pages poll", async () => {
   let clock = 0;
   let reads = 0;
   const view: InventoryView = { lag: { "0": 1 }, stock: { pizza: 3 } };
-  const inventory = cachedInventory("http://inventory", 500, () => clock, () => {
+  const inventory = cachedInventory(["http://inventory"], 500, () => clock, () => {
     reads++;
     return Promise.resolve(view);
   });
@@ -17,4 +17,29 @@ Deno.test("inventory is asked at most once per half second, however many pages p
   clock = 500;
   await inventory();
   assert.equal(reads, 2);
+});
+
+Deno.test("the stock of several inventory instances is put together; a silent one is left out", async () => {
+  const answers: Record<string, unknown> = {
+    "http://a/lag": { total: 2, partitions: { "0": 2, "1": 0 } },
+    "http://a/inventory": { items: { pizza: 5 }, partitions: [0] },
+    "http://b/lag": { total: 2, partitions: { "0": 2, "1": 0 } },
+    "http://b/inventory": { items: { burger: 7, salad: 1 }, partitions: [1] },
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input: string | URL | Request) => {
+    const body = answers[String(input)];
+    return Promise.resolve(
+      body === undefined ? new Response("down", { status: 503 }) : Response.json(body),
+    );
+  };
+  try {
+    assert.deepEqual(await readInventory(["http://a", "http://b", "http://c"]), {
+      lag: { "0": 2, "1": 0 },
+      stock: { burger: 7, pizza: 5, salad: 1 },
+    });
+    assert.deepEqual(await readInventory(["http://c"]), { lag: null, stock: null });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 });

@@ -159,7 +159,7 @@ Deno.test("GET /dashboard.json answers what the dashboard is given, 404 without 
   const data = {
     updated_at: "2026-11-27T08:00:00.000Z",
     metrics: computeMetrics([]),
-    analytics: { ready: true, lag: { "0": 1 } },
+    analytics: { ready: true, lag: { "0": 1 }, partitions: [0] },
     inventory: { lag: null, stock: null },
   };
   const handle = createAnalyticsHandler({

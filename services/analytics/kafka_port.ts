@@ -11,6 +11,7 @@ import {
   GROUP_SESSION,
   waitForGroupCoordinator,
 } from "@campus/shared/kafka";
+import { deadline } from "@campus/shared/timing";
 import {
   ANALYTICS_GROUP,
   ANALYTICS_SUMMARIES,
@@ -171,6 +172,11 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
   };
 }
 
+type Progress = (partition: number, lastOffset: string) => void;
+
+/** How long a starting instance may take to read the summaries topic to its end. */
+const FOLLOW_TIMEOUT_MS = 60_000;
+
 /**
  * The summaries topic through a consumer of a group of this instance's own (kafkajs has no
  * consumer without a group) that never commits, so every start reads the topic from its start.
@@ -183,8 +189,44 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   let consumer: Consumer | undefined;
+  let stopped = false;
+  /** A consumer of the topic from its start; one that crashes for good is replaced. */
+  const run = async (onRecord: (record: FeedRecord) => void, progressed: Progress) => {
+    const feed = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: 250,
+      ...GROUP_SESSION,
+      retry: CONSUMER_SERVICE_RETRY,
+    });
+    consumer = feed;
+    feed.on(
+      feed.events.END_BATCH_PROCESS,
+      ({ payload }) => progressed(payload.partition, payload.lastOffset),
+    );
+    feed.on(feed.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped || consumer !== feed) return;
+      // Read again from the start: taking a record twice changes nothing (summaries.ts).
+      setTimeout(() => {
+        if (stopped || consumer !== feed) return;
+        void feed.disconnect().catch(() => {});
+        run(onRecord, () => {}).catch(() => {});
+      }, 1_000);
+    });
+    await feed.connect();
+    await feed.subscribe({ topic: ANALYTICS_SUMMARIES, fromBeginning: true });
+    await feed.run({
+      autoCommit: false,
+      eachBatch: ({ batch }) => {
+        for (const message of batch.messages) {
+          onRecord({ offset: message.offset, value: message.value });
+        }
+        return Promise.resolve();
+      },
+    });
+  };
   return {
     async follow(onRecord) {
+      stopped = false;
       const ends = await admin.fetchTopicOffsets(ANALYTICS_SUMMARIES);
       const pending = new Map(
         ends.filter((end) => BigInt(end.high) > BigInt(end.low))
@@ -199,29 +241,15 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
       };
       progressed(-1, "0");
       await producer.connect();
-      const feed = kafka.consumer({
-        groupId,
-        maxWaitTimeInMs: 250,
-        ...GROUP_SESSION,
-        retry: CONSUMER_SERVICE_RETRY,
-      });
-      consumer = feed;
-      feed.on(
-        feed.events.END_BATCH_PROCESS,
-        ({ payload }) => progressed(payload.partition, payload.lastOffset),
+      await run(onRecord, progressed);
+      await deadline(
+        readToEnd,
+        FOLLOW_TIMEOUT_MS,
+        () =>
+          new Error(
+            `${ANALYTICS_SUMMARIES} was not read to its end within ${FOLLOW_TIMEOUT_MS} ms`,
+          ),
       );
-      await feed.connect();
-      await feed.subscribe({ topic: ANALYTICS_SUMMARIES, fromBeginning: true });
-      await feed.run({
-        autoCommit: false,
-        eachBatch: ({ batch }) => {
-          for (const message of batch.messages) {
-            onRecord({ offset: message.offset, value: message.value });
-          }
-          return Promise.resolve();
-        },
-      });
-      await readToEnd;
     },
     async publish(records) {
       const metadata = await producer.send({
@@ -234,6 +262,7 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
       return records.map((_, index) => String(base + BigInt(index)));
     },
     async stop() {
+      stopped = true;
       await consumer?.disconnect();
       await producer.disconnect();
       await admin.deleteGroups([groupId]).catch(() => {});

@@ -6,7 +6,7 @@ import { CONSUMER_SERVICE_RETRY, createKafka, expectPartitions } from "@campus/s
 import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
-import { analyticsEnv, inventoryUrl } from "./config.ts";
+import { analyticsEnv, inventoryUrls } from "./config.ts";
 import { cachedInventory } from "./dashboard.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
 import { kafkaAnalyticsPort } from "./kafka_port.ts";
@@ -38,7 +38,7 @@ const analytics = new AnalyticsConsumer({
   instance,
 });
 
-const inventoryView = cachedInventory(inventoryUrl(config));
+const inventoryView = cachedInventory(inventoryUrls(config));
 let adminConnected = false;
 const lag = watchLag(admin, {
   groupId: ANALYTICS_GROUP,

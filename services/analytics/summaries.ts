@@ -108,6 +108,7 @@ export class SummaryBoard {
   #generation = -1;
   #replay: KnownReplay | undefined;
   #published = new Map<number, Tally>();
+  #furthest = new Map<number, bigint>();
 
   /** The current generation: the offset of the latest replay request, -1 before any. */
   get generation(): number {
@@ -150,6 +151,14 @@ export class SummaryBoard {
    */
   offer(partition: number, tally: Tally): void {
     if (isAhead(tally, this.#published.get(partition))) this.#published.set(partition, tally);
+    if (tally.nextOffset > this.furthest(partition)) {
+      this.#furthest.set(partition, tally.nextOffset);
+    }
+  }
+
+  /** How far any instance has read `partition`, in any generation (0 if unknown). */
+  furthest(partition: number): bigint {
+    return this.#furthest.get(partition) ?? 0n;
   }
 
   /**
