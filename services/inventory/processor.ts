@@ -299,7 +299,13 @@ export class InventoryProcessor {
     });
     const transaction = await owned.producer.transaction();
     try {
-      if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
+      // One topic (one partition, so one leader) per request. kafkajs sends a batch spanning
+      // several leaders as parallel requests, and when one fails it sends again, with new
+      // sequence numbers, records another broker had already taken: in a cluster that loses a
+      // broker, a chunk was written twice inside one committed transaction.
+      for (const records of topicMessages) {
+        await transaction.sendBatch({ topicMessages: [records], acks: -1 });
+      }
       await transaction.sendOffsets({
         consumerGroupId: INVENTORY_GROUP,
         topics: [{
