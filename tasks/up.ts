@@ -203,9 +203,17 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
   const brokers = cluster.map((broker) => broker.bootstrap);
   return {
     brokers,
-    description:
+    // One line for clients, then one per node (name, then what the banner prints beside it).
+    description: [
       `${brokers.join(",")} (embedded ${nodes.length}-node Apache Kafka ${install.version} ` +
-      `cluster, 3 replicas, min.insync.replicas=2, data in ${dataDir})`,
+      `cluster, ${Math.min(3, nodes.length)} replicas, min.insync.replicas=${
+        nodes.length >= 3 ? 2 : 1
+      })`,
+      ...nodes.map((node) =>
+        `${node.name}\t127.0.0.1:${node.port} (controller 127.0.0.1:${node.controllerPort}, ` +
+        `data in ${node.dataDir})`
+      ),
+    ].join("\n"),
   };
 }
 
@@ -292,7 +300,11 @@ function printBanner(
     rule,
     `Campus orders is up in ${seconds} s. Every service answers GET /ready.`,
     ...services.map((service) => `  ${service.name.padEnd(width)} ${service.url}`),
-    `  ${"kafka".padEnd(width)} ${kafka}`,
+    `  ${"kafka".padEnd(width)} ${kafka.split("\n")[0]}`,
+    ...kafka.split("\n").slice(1).map((line) => {
+      const [name = "", where = ""] = line.split("\t");
+      return `    ${name.padEnd(width - 2)} ${where}`;
+    }),
     ...(analytics
       ? [`  Dashboard: ${analytics}/  (live; Kafka's tools: ./denow task kafka --help)`]
       : []),

@@ -85,6 +85,29 @@ async function startScaled(
   return stack;
 }
 
+/**
+ * Runs `body` against `stack`; its whole output goes to `logFile`, and a failure carries the
+ * stack's last lines, so that a failure in CI can be read.
+ */
+async function withStackLog(
+  stack: ScaledStack,
+  logFile: string,
+  body: () => Promise<void>,
+): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    throw new Error(
+      `${
+        error instanceof Error ? error.stack : error
+      }\n--- last lines of up (all in ${logFile}) ---\n` +
+        stack.lines.slice(-60).join("\n"),
+    );
+  } finally {
+    await Deno.writeTextFile(logFile, stack.lines.join("\n") + "\n").catch(() => {});
+  }
+}
+
 /** The pid of the process listening on `port` of 127.0.0.1. */
 async function pidListeningOn(port: number): Promise<number> {
   const output = await new Deno.Command("ss", {
@@ -135,6 +158,7 @@ async function getJson(url: string): Promise<Record<string, unknown>> {
 
 /** Waits until the inventory instances own every partition between them and have no lag. */
 async function inventorySettled(inventories: string[]): Promise<void> {
+  let seen: unknown;
   await eventually("inventory to own every partition and have no lag", async () => {
     const owned: number[] = [];
     for (const url of inventories) {
@@ -142,11 +166,12 @@ async function inventorySettled(inventories: string[]): Promise<void> {
       owned.push(...((ready?.partitions as number[] | undefined) ?? []));
     }
     const lag = await getJson(`${inventories[0]}/lag?fresh=true`);
+    seen = { owned, lag };
     return owned.length === DEFAULT_EVENT_PARTITIONS &&
         new Set(owned).size === DEFAULT_EVENT_PARTITIONS && lag.total === 0
       ? true
       : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 500 });
+  }, { timeoutMs: 120_000, intervalMs: 500, lastSeen: () => seen });
 }
 
 /**
@@ -186,17 +211,19 @@ async function analyticsAgree(
   analytics: string[],
   expected: number,
 ): Promise<Array<{ metrics: Record<string, unknown> }>> {
+  let seen: unknown;
   return await eventually(`every analytics instance to count ${expected} orders`, async () => {
     const answers = [];
     for (const url of analytics) {
       const answer = await getJson(`${url}/metrics?fresh=true`);
       const metrics = answer.metrics as { total_orders: number };
       const operational = answer.operational as { lag: number };
+      seen = { url, total_orders: metrics.total_orders, lag: operational.lag };
       if (metrics.total_orders !== expected || operational.lag !== 0) return undefined;
       answers.push(answer as { metrics: Record<string, unknown> });
     }
     return answers;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  }, { timeoutMs: 60_000, intervalMs: 500, lastSeen: () => seen });
 }
 
 Deno.test({
@@ -216,55 +243,59 @@ Deno.test({
     analytics: 2,
     brokers: 1,
   });
-  const banner = stack.lines.join("\n");
-  for (const name of ["inventory-1", "inventory-2", "inventory-3", "analytics-1", "analytics-2"]) {
-    assert.match(banner, new RegExp(`up +\\|   ${name} +http://127\\.0\\.0\\.1:\\d+`), name);
-  }
-  const kafka = await testKafka("scale-test", stack.brokers);
-  const orderIds: string[] = [];
-
-  await t.step("10,000 orders over 3 inventory instances", async () => {
-    const owners = await Promise.all(
-      stack.inventories.map(async (url) => (await getJson(`${url}/inventory`)).partitions),
-    );
-    assert.equal(owners.flat().length, DEFAULT_EVENT_PARTITIONS, JSON.stringify(owners));
-    for (const partitions of owners) {
-      assert.ok((partitions as number[]).length >= 1, "every instance owns partitions");
+  await withStackLog(stack, ".data/scale/up.log", async () => {
+    const banner = stack.lines.join("\n");
+    for (
+      const name of ["inventory-1", "inventory-2", "inventory-3", "analytics-1", "analytics-2"]
+    ) {
+      assert.match(banner, new RegExp(`up +\\|   ${name} +http://127\\.0\\.0\\.1:\\d+`), name);
     }
-    const started = performance.now();
-    orderIds.push(...await placeOrders(stack.producer, "scale", 10_000));
-    await inventorySettled(stack.inventories);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`10,000 orders placed and decided by 3 instances in ${seconds.toFixed(1)} s`);
-    const decisions = await checkDecisions(kafka, orderIds);
-    const [first, second] = await analyticsAgree(stack.analytics, orderIds.length);
-    assert.equal(JSON.stringify(first!.metrics), JSON.stringify(second!.metrics));
-    assert.equal(JSON.stringify(first!.metrics), JSON.stringify(computeMetrics(decisions)));
-  });
+    const kafka = await testKafka("scale-test", stack.brokers);
+    const orderIds: string[] = [];
 
-  await t.step("kill -9 of one inventory instance mid-stream", async () => {
-    const victimPort = Number(new URL(stack.inventories[1]!).port);
-    const victim = await pidListeningOn(victimPort);
-    await using admin = await connectedAdmin(kafka);
-    const placed = async () =>
-      (await admin.fetchTopicOffsets(ORDER_EVENTS)).reduce(
-        (sum, entry) => sum + Number(entry.high),
-        0,
+    await t.step("10,000 orders over 3 inventory instances", async () => {
+      const owners = await Promise.all(
+        stack.inventories.map(async (url) => (await getJson(`${url}/inventory`)).partitions),
       );
-    const before = await placed();
-    const placing = placeOrders(stack.producer, "scale-kill", 4_000);
-    await eventually(
-      "a quarter of the new orders on order-events",
-      async () => await placed() >= before + 1_000 ? true : undefined,
-    );
-    Deno.kill(victim, "SIGKILL");
-    orderIds.push(...await placing);
-    const survivors = [stack.inventories[0]!, stack.inventories[2]!];
-    await inventorySettled(survivors);
-    const decisions = await checkDecisions(kafka, orderIds);
-    const [first, second] = await analyticsAgree(stack.analytics, orderIds.length);
-    assert.equal(JSON.stringify(first!.metrics), JSON.stringify(second!.metrics));
-    assert.equal(JSON.stringify(first!.metrics), JSON.stringify(computeMetrics(decisions)));
+      assert.equal(owners.flat().length, DEFAULT_EVENT_PARTITIONS, JSON.stringify(owners));
+      for (const partitions of owners) {
+        assert.ok((partitions as number[]).length >= 1, "every instance owns partitions");
+      }
+      const started = performance.now();
+      orderIds.push(...await placeOrders(stack.producer, "scale", 10_000));
+      await inventorySettled(stack.inventories);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`10,000 orders placed and decided by 3 instances in ${seconds.toFixed(1)} s`);
+      const decisions = await checkDecisions(kafka, orderIds);
+      const [first, second] = await analyticsAgree(stack.analytics, orderIds.length);
+      assert.equal(JSON.stringify(first!.metrics), JSON.stringify(second!.metrics));
+      assert.equal(JSON.stringify(first!.metrics), JSON.stringify(computeMetrics(decisions)));
+    });
+
+    await t.step("kill -9 of one inventory instance mid-stream", async () => {
+      const victimPort = Number(new URL(stack.inventories[1]!).port);
+      const victim = await pidListeningOn(victimPort);
+      await using admin = await connectedAdmin(kafka);
+      const placed = async () =>
+        (await admin.fetchTopicOffsets(ORDER_EVENTS)).reduce(
+          (sum, entry) => sum + Number(entry.high),
+          0,
+        );
+      const before = await placed();
+      const placing = placeOrders(stack.producer, "scale-kill", 4_000);
+      await eventually(
+        "a quarter of the new orders on order-events",
+        async () => await placed() >= before + 1_000 ? true : undefined,
+      );
+      Deno.kill(victim, "SIGKILL");
+      orderIds.push(...await placing);
+      const survivors = [stack.inventories[0]!, stack.inventories[2]!];
+      await inventorySettled(survivors);
+      const decisions = await checkDecisions(kafka, orderIds);
+      const [first, second] = await analyticsAgree(stack.analytics, orderIds.length);
+      assert.equal(JSON.stringify(first!.metrics), JSON.stringify(second!.metrics));
+      assert.equal(JSON.stringify(first!.metrics), JSON.stringify(computeMetrics(decisions)));
+    });
   });
 });
 
@@ -299,116 +330,118 @@ Deno.test({
     analytics: 1,
     brokers: 3,
   });
-  assert.match(stack.lines.join("\n"), /3-node Apache Kafka .* cluster/);
-  const kafka = await testKafka("cluster-test", stack.brokers);
-  await using admin = await connectedAdmin(kafka);
-  const topics = [ORDER_EVENTS, INVENTORY_EVENTS];
-  for (const topic of (await admin.fetchTopicMetadata({ topics })).topics) {
-    for (const partition of topic.partitions) {
-      assert.equal(partition.replicas.length, 3, `${topic.name} ${partition.partitionId}`);
-    }
-  }
-  const configs = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [{ type: 2, name: ORDER_EVENTS, configNames: ["min.insync.replicas"] }],
-  });
-  assert.equal(configs.resources[0]?.configEntries[0]?.configValue, "2");
-
-  // One order every 20 ms for 16 s, each its own request; node 2 is killed 5 s in.
-  const attempts: Attempt[] = [];
-  const inFlight: Promise<void>[] = [];
-  const victimPort = portOf(stack.brokers[1]!);
-  const victim = await pidListeningOn(victimPort);
-  const argv = await commandLine(victim);
-  const started = Date.now();
-  let killedAt = 0;
-  for (let index = 0; index < 800; index++) {
-    const due = started + index * 20;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
-    if (!killedAt && Date.now() - started >= 5_000) {
-      Deno.kill(victim, "SIGKILL");
-      killedAt = Date.now();
-    }
-    const sentAt = Date.now();
-    inFlight.push((async () => {
-      const attempt: Attempt = { sentAt, doneAt: 0, status: 0 };
-      try {
-        const response = await fetch(`${stack.producer}/order`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            user_id: `cluster-${index}`,
-            item: ITEMS[index % ITEMS.length],
-            quantity: 1,
-          }),
-          signal: AbortSignal.timeout(30_000),
-        });
-        const body = await response.json();
-        attempt.status = response.status;
-        attempt.orderId = body.order_id;
-      } catch {
-        attempt.status = -1;
+  await withStackLog(stack, ".data/cluster/up.log", async () => {
+    assert.match(stack.lines.join("\n"), /3-node Apache Kafka .* cluster/);
+    const kafka = await testKafka("cluster-test", stack.brokers);
+    await using admin = await connectedAdmin(kafka);
+    const topics = [ORDER_EVENTS, INVENTORY_EVENTS];
+    for (const topic of (await admin.fetchTopicMetadata({ topics })).topics) {
+      for (const partition of topic.partitions) {
+        assert.equal(partition.replicas.length, 3, `${topic.name} ${partition.partitionId}`);
       }
-      attempt.doneAt = Date.now();
-      attempts.push(attempt);
-    })());
-  }
-  await Promise.all(inFlight);
-  const acked = attempts.filter((attempt) => attempt.status >= 200 && attempt.status < 300);
-  const firstAfter = Math.min(
-    ...acked.filter((attempt) => attempt.sentAt >= killedAt).map((attempt) => attempt.doneAt),
-  );
-  const resumedAfterMs = firstAfter - killedAt;
-  const refused = attempts.length - acked.length;
-  console.log(
-    `kill -9 of broker 2: ${acked.length} of ${attempts.length} orders acknowledged, ` +
-      `${refused} refused; acknowledgements of orders sent after the kill resumed ` +
-      `${(resumedAfterMs / 1000).toFixed(1)} s after it`,
-  );
-  assert.ok(resumedAfterMs < 15_000, `acknowledgements resumed only after ${resumedAfterMs} ms`);
-  const lastSecond = attempts.filter((attempt) => attempt.sentAt >= started + 15_000);
-  assert.deepEqual(
-    lastSecond.filter((attempt) => attempt.status !== 202).map((attempt) => attempt.status),
-    [],
-    "the orders of the last second, 10 s after the kill, are all acknowledged",
-  );
+    }
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: ORDER_EVENTS, configNames: ["min.insync.replicas"] }],
+    });
+    assert.equal(configs.resources[0]?.configEntries[0]?.configValue, "2");
 
-  // Every acknowledged order is decided exactly once; refused ones may or may not be.
-  await inventorySettled(stack.inventories);
-  const decisions = (await readToEnd(kafka, INVENTORY_EVENTS))
-    .map((record) => InventoryEvent.parse(JSON.parse(record.value ?? "")));
-  const perOrder = new Map<string, number>();
-  for (const event of decisions) {
-    perOrder.set(event.order_id, (perOrder.get(event.order_id) ?? 0) + 1);
-  }
-  const lost = acked.filter((attempt) => !perOrder.has(attempt.orderId!));
-  const doubled = [...perOrder.values()].filter((count) => count > 1);
-  assert.deepEqual({ lost: lost.length, doubled: doubled.length }, { lost: 0, doubled: 0 });
-  await analyticsAgree(stack.analytics, perOrder.size);
-
-  // The killed broker, started again as it was, catches up: back in every partition's ISR.
-  const restarted = new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    env: { OWNED_PROCESS_MARKER: stack.marker },
-  }).spawn();
-  try {
-    const restartedAt = Date.now();
-    await eventually("broker 2 back in the in-sync replicas of every partition", async () => {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      return metadata.topics.every((topic) =>
-          topic.partitions.every((partition) => partition.isr.includes(2))
-        )
-        ? true
-        : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
-    console.log(
-      `broker 2 restarted and in sync in ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`,
+    // One order every 20 ms for 16 s, each its own request; node 2 is killed 5 s in.
+    const attempts: Attempt[] = [];
+    const inFlight: Promise<void>[] = [];
+    const victimPort = portOf(stack.brokers[1]!);
+    const victim = await pidListeningOn(victimPort);
+    const argv = await commandLine(victim);
+    const started = Date.now();
+    let killedAt = 0;
+    for (let index = 0; index < 800; index++) {
+      const due = started + index * 20;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+      if (!killedAt && Date.now() - started >= 5_000) {
+        Deno.kill(victim, "SIGKILL");
+        killedAt = Date.now();
+      }
+      const sentAt = Date.now();
+      inFlight.push((async () => {
+        const attempt: Attempt = { sentAt, doneAt: 0, status: 0 };
+        try {
+          const response = await fetch(`${stack.producer}/order`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              user_id: `cluster-${index}`,
+              item: ITEMS[index % ITEMS.length],
+              quantity: 1,
+            }),
+            signal: AbortSignal.timeout(30_000),
+          });
+          const body = await response.json();
+          attempt.status = response.status;
+          attempt.orderId = body.order_id;
+        } catch {
+          attempt.status = -1;
+        }
+        attempt.doneAt = Date.now();
+        attempts.push(attempt);
+      })());
+    }
+    await Promise.all(inFlight);
+    const acked = attempts.filter((attempt) => attempt.status >= 200 && attempt.status < 300);
+    const firstAfter = Math.min(
+      ...acked.filter((attempt) => attempt.sentAt >= killedAt).map((attempt) => attempt.doneAt),
     );
-  } finally {
-    restarted.kill("SIGKILL");
-    await restarted.status;
-  }
+    const resumedAfterMs = firstAfter - killedAt;
+    const refused = attempts.length - acked.length;
+    console.log(
+      `kill -9 of broker 2: ${acked.length} of ${attempts.length} orders acknowledged, ` +
+        `${refused} refused; acknowledgements of orders sent after the kill resumed ` +
+        `${(resumedAfterMs / 1000).toFixed(1)} s after it`,
+    );
+    assert.ok(resumedAfterMs < 15_000, `acknowledgements resumed only after ${resumedAfterMs} ms`);
+    const lastSecond = attempts.filter((attempt) => attempt.sentAt >= started + 15_000);
+    assert.deepEqual(
+      lastSecond.filter((attempt) => attempt.status !== 202).map((attempt) => attempt.status),
+      [],
+      "the orders of the last second, 10 s after the kill, are all acknowledged",
+    );
+
+    // Every acknowledged order is decided exactly once; refused ones may or may not be.
+    await inventorySettled(stack.inventories);
+    const decisions = (await readToEnd(kafka, INVENTORY_EVENTS))
+      .map((record) => InventoryEvent.parse(JSON.parse(record.value ?? "")));
+    const perOrder = new Map<string, number>();
+    for (const event of decisions) {
+      perOrder.set(event.order_id, (perOrder.get(event.order_id) ?? 0) + 1);
+    }
+    const lost = acked.filter((attempt) => !perOrder.has(attempt.orderId!));
+    const doubled = [...perOrder.values()].filter((count) => count > 1);
+    assert.deepEqual({ lost: lost.length, doubled: doubled.length }, { lost: 0, doubled: 0 });
+    await analyticsAgree(stack.analytics, perOrder.size);
+
+    // The killed broker, started again as it was, catches up: back in every partition's ISR.
+    const restarted = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      env: { OWNED_PROCESS_MARKER: stack.marker },
+    }).spawn();
+    try {
+      const restartedAt = Date.now();
+      await eventually("broker 2 back in the in-sync replicas of every partition", async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics });
+        return metadata.topics.every((topic) =>
+            topic.partitions.every((partition) => partition.isr.includes(2))
+          )
+          ? true
+          : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 500 });
+      console.log(
+        `broker 2 restarted and in sync in ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      restarted.kill("SIGKILL");
+      await restarted.status;
+    }
+  });
 });
