@@ -67,9 +67,7 @@ Deno.test({
   });
   await eventually(
     "the producer to log why it cannot start",
-    () =>
-      producer.lines.some((line) => MESSAGE.test(line) && line.includes('"level":"error"')) ||
-      undefined,
+    () => errorMessages(producer.lines).some((message) => MESSAGE.test(message)) || undefined,
     { timeoutMs: 30_000, lastSeen: () => producer.lines.slice(-5) },
   );
   const response = await fetch("http://127.0.0.1:15991/ready");
