@@ -14,7 +14,7 @@ import { listenForStop } from "@campus/shared/stop_signals";
 import { topicSpecs } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
 import { type RunningBroker, startBroker } from "./kafka/broker.ts";
-import { planCluster, startCluster } from "./kafka/cluster.ts";
+import { type ClusterOptions, planCluster, restartNode, startCluster } from "./kafka/cluster.ts";
 import { type Child, spawnChild } from "./lib/child.ts";
 import { waitForOk } from "./lib/health.ts";
 import { createPrefixer, useColor } from "./lib/output.ts";
@@ -135,6 +135,51 @@ function unexpected(run: Run): boolean {
   return !run.shuttingDown && !run.stopping.aborted;
 }
 
+/** How many times `up` starts a cluster node again that died; a node that keeps dying stays down. */
+const NODE_RESTARTS = 5;
+/** How long after a node died `up` starts it again. */
+const NODE_RESTART_DELAY_MS = 2_000;
+
+/**
+ * Starts a node of the cluster again when it dies unexpectedly (as a service manager would): the
+ * others keep the cluster writable meanwhile, and the node catches up on what it missed. A single
+ * broker is left down instead: without it nothing works, and its death is for the operator to see.
+ */
+function superviseNode(
+  run: Run,
+  options: ClusterOptions,
+  node: ClusterOptions["nodes"][number],
+  child: Child,
+  restartsLeft: number,
+): void {
+  child.status.then(async (status) => {
+    if (!unexpected(run)) return;
+    if (restartsLeft === 0) {
+      say(
+        `kafka-${node.id} exited unexpectedly (code ${status.code}) and is left down: it died ${NODE_RESTARTS} times.`,
+      );
+      return;
+    }
+    say(
+      `kafka-${node.id} exited unexpectedly (code ${status.code}); starting it again in ` +
+        `${NODE_RESTART_DELAY_MS / 1000} s (the other nodes keep the cluster writable).`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, NODE_RESTART_DELAY_MS));
+    if (!unexpected(run)) return;
+    try {
+      const broker = await restartNode(options, node);
+      say(`kafka-${node.id} is back on 127.0.0.1:${node.port}; it catches up from the others.`);
+      superviseNode(run, options, node, broker.child, restartsLeft - 1);
+    } catch (error) {
+      if (unexpected(run)) {
+        say(
+          `Cannot start kafka-${node.id} again: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    }
+  });
+}
+
 /** Starts the embedded broker, or names the external cluster; returns bootstrap and description. */
 async function startKafka(run: Run): Promise<{ brokers: string[]; description: string }> {
   const { config } = run;
@@ -188,7 +233,7 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     `Starting a ${nodes.length}-node Apache Kafka ${install.version} cluster on ` +
       `${nodes.map((node) => `127.0.0.1:${node.port}`).join(", ")} (data: ${dataDir})`,
   );
-  const cluster: RunningBroker[] = await startCluster({
+  const clusterOptions: ClusterOptions = {
     java,
     libsDir: install.libsDir,
     dataDir,
@@ -198,8 +243,11 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     log: (node, line) => print(`kafka-${node.id}`, line),
     signal: run.stopping,
     onSpawn: (node, child) => own(run, `kafka-${node.id}`, child, true),
-  });
-  cluster.forEach((broker, index) => broker.child.status.then(onExit(`kafka-${index + 1}`)));
+  };
+  const cluster: RunningBroker[] = await startCluster(clusterOptions);
+  cluster.forEach((broker, index) =>
+    superviseNode(run, clusterOptions, nodes[index]!, broker.child, NODE_RESTARTS)
+  );
   const brokers = cluster.map((broker) => broker.bootstrap);
   return {
     brokers,

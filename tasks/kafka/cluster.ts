@@ -56,18 +56,24 @@ async function clusterId(dataDir: string): Promise<string> {
  */
 export async function startCluster(options: ClusterOptions): Promise<RunningBroker[]> {
   const id = await clusterId(options.dataDir);
-  const voters = options.nodes.map(({ id, controllerPort }) => ({ id, controllerPort }));
-  return await Promise.all(options.nodes.map((node) =>
-    startBroker({
-      ...options,
-      port: node.port,
-      controllerPort: node.controllerPort,
-      dataDir: node.dataDir,
-      nodeId: node.id,
-      voters,
-      clusterId: id,
-      log: (line) => options.log(node, line),
-      onSpawn: (child) => options.onSpawn?.(node, child),
-    })
-  ));
+  return await Promise.all(options.nodes.map((node) => startNode(options, node, id)));
+}
+
+/** Starts one node of the cluster again (after it died), as {@linkcode startCluster} did. */
+export async function restartNode(options: ClusterOptions, node: NodePlan): Promise<RunningBroker> {
+  return await startNode(options, node, await clusterId(options.dataDir));
+}
+
+function startNode(options: ClusterOptions, node: NodePlan, id: string): Promise<RunningBroker> {
+  return startBroker({
+    ...options,
+    port: node.port,
+    controllerPort: node.controllerPort,
+    dataDir: node.dataDir,
+    nodeId: node.id,
+    voters: options.nodes.map(({ id, controllerPort }) => ({ id, controllerPort })),
+    clusterId: id,
+    log: (line) => options.log(node, line),
+    onSpawn: (child) => options.onSpawn?.(node, child),
+  });
 }
