@@ -213,6 +213,27 @@ function consumer(kafka: FakeKafka, instance = "a"): AnalyticsConsumer {
   return new AnalyticsConsumer({ kafka, logger: quiet, instance, publishIntervalMs: 5 });
 }
 
+/** Two started instances sharing one summaries topic; a owns `ownedByA`, b the others. */
+async function twoInstances(partitions: number, high: string, ownedByA: number[]) {
+  const ends = Array.from(
+    { length: partitions },
+    (_, partition) => ({ partition, low: "0", high }),
+  );
+  const topic = new FakeTopic();
+  const all = ends.map((end) => end.partition);
+  const kafkaA = new FakeKafka(ends, ownedByA, topic);
+  const kafkaB = new FakeKafka(
+    ends,
+    all.filter((partition) => !ownedByA.includes(partition)),
+    topic,
+  );
+  const a = consumer(kafkaA, "a");
+  const b = consumer(kafkaB, "b");
+  await a.start();
+  await b.start();
+  return { topic, kafkaA, kafkaB, a, b };
+}
+
 Deno.test("a gained partition is read from its log start, whatever the group had committed", async () => {
   const kafka = new FakeKafka([{ partition: 0, low: "2", high: "5" }]);
   const analytics = consumer(kafka);
@@ -258,14 +279,7 @@ Deno.test("records fetched before a seek, or counted already, are not counted", 
 });
 
 Deno.test("two instances each read half the partitions and both answer the global metrics", async () => {
-  const ends = [0, 1, 2, 3].map((partition) => ({ partition, low: "0", high: "3" }));
-  const topic = new FakeTopic();
-  const kafkaA = new FakeKafka(ends, [0, 2], topic);
-  const kafkaB = new FakeKafka(ends, [1, 3], topic);
-  const a = consumer(kafkaA, "a");
-  const b = consumer(kafkaB, "b");
-  await a.start();
-  await b.start();
+  const { topic, kafkaA, kafkaB, a, b } = await twoInstances(4, "3", [0, 2]);
   for (const partition of [0, 2]) await kafkaA.current.fetch(partition, decisions(0, 3));
   for (const partition of [1, 3]) await kafkaB.current.fetch(partition, decisions(0, 2));
   await until(
@@ -282,14 +296,7 @@ Deno.test("two instances each read half the partitions and both answer the globa
 });
 
 Deno.test("a partition gained in a rebalance keeps its published counts while read again", async () => {
-  const ends = [0, 1].map((partition) => ({ partition, low: "0", high: "4" }));
-  const topic = new FakeTopic();
-  const kafkaA = new FakeKafka(ends, [0], topic);
-  const kafkaB = new FakeKafka(ends, [1], topic);
-  const a = consumer(kafkaA, "a");
-  const b = consumer(kafkaB, "b");
-  await a.start();
-  await b.start();
+  const { kafkaA, kafkaB, a, b } = await twoInstances(2, "4", [0]);
   const partition1 = decisions(0, 4);
   await kafkaA.current.fetch(0, decisions(0, 4));
   await kafkaB.current.fetch(1, partition1);
@@ -307,14 +314,7 @@ Deno.test("a partition gained in a rebalance keeps its published counts while re
 });
 
 Deno.test("a replay asked of one instance makes every instance count again, with identical results", async () => {
-  const ends = [0, 1].map((partition) => ({ partition, low: "0", high: "3" }));
-  const topic = new FakeTopic();
-  const kafkaA = new FakeKafka(ends, [0], topic);
-  const kafkaB = new FakeKafka(ends, [1], topic);
-  const a = consumer(kafkaA, "a");
-  const b = consumer(kafkaB, "b");
-  await a.start();
-  await b.start();
+  const { topic, kafkaA, kafkaB, a, b } = await twoInstances(2, "3", [0]);
   const logs = [decisions(0, 3), decisions(0, 3)];
   await kafkaA.current.fetch(0, logs[0]!);
   await kafkaB.current.fetch(1, logs[1]!);
@@ -441,14 +441,7 @@ Deno.test("a seek kafkajs dropped (its commit failed) is made again, and nothing
 });
 
 Deno.test("after a replay and a rebalance, invalid records already dead-lettered are not again", async () => {
-  const ends = [0, 1].map((partition) => ({ partition, low: "0", high: "2" }));
-  const topic = new FakeTopic();
-  const kafkaA = new FakeKafka(ends, [0], topic);
-  const kafkaB = new FakeKafka(ends, [1], topic);
-  const a = consumer(kafkaA, "a");
-  const b = consumer(kafkaB, "b");
-  await a.start();
-  await b.start();
+  const { kafkaA, kafkaB, a, b } = await twoInstances(2, "2", [0]);
   const log = [decision(0), { offset: "1", key: "pizza", value: "not json" }];
   await kafkaB.current.fetch(1, log);
   assert.equal(kafkaB.letters.length, 1);
