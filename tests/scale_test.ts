@@ -1,7 +1,8 @@
 /**
  * Beyond one instance and one broker, through `deno task up --scale` and `--brokers`: three
  * inventory and two analytics instances deciding 10,000 orders exactly once, one inventory
- * instance killed with SIGKILL mid-stream, and a three-node cluster losing a broker under load.
+ * instance killed with SIGKILL mid-stream, a replay asked of one analytics instance, one analytics
+ * instance killed, and a three-node cluster losing a broker under load.
  * Each test starts a stack of its own on ports of its own.
  */
 import assert from "node:assert/strict";
@@ -229,7 +230,8 @@ async function analyticsAgree(
 Deno.test({
   name:
     "3 inventory and 2 analytics instances: 10,000 orders decided once, none oversold, the same " +
-    "global metrics on both analytics; then kill -9 of an inventory instance loses and doubles nothing",
+    "global metrics on both analytics; kill -9 of an inventory instance loses and doubles nothing; " +
+    "a replay on either analytics agrees; kill -9 of an analytics instance leaves the other exact",
   ignore: !canRun,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -296,6 +298,40 @@ Deno.test({
       assert.equal(JSON.stringify(first!.metrics), JSON.stringify(second!.metrics));
       assert.equal(JSON.stringify(first!.metrics), JSON.stringify(computeMetrics(decisions)));
     });
+
+    await t.step(
+      "a replay asked of analytics-2 gives both instances the same metrics again",
+      async () => {
+        const [before] = await analyticsAgree(stack.analytics, orderIds.length);
+        const response = await fetch(`${stack.analytics[1]}/replay?wait=true`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          signal: AbortSignal.timeout(60_000),
+        });
+        assert.equal(response.status, 200);
+        const body = await response.json();
+        assert.equal(body.status, "done");
+        const after = await analyticsAgree(stack.analytics, orderIds.length);
+        for (const answer of after) {
+          assert.equal(JSON.stringify(answer.metrics), JSON.stringify(before!.metrics));
+        }
+      },
+    );
+
+    await t.step(
+      "kill -9 of analytics-2: analytics-1 takes its partitions over, still exact",
+      async () => {
+        Deno.kill(await pidListeningOn(Number(new URL(stack.analytics[1]!).port)), "SIGKILL");
+        orderIds.push(...await placeOrders(stack.producer, "scale-analytics", 1_000));
+        await inventorySettled([stack.inventories[0]!, stack.inventories[2]!]);
+        const decisions = await checkDecisions(kafka, orderIds);
+        const [only] = await analyticsAgree([stack.analytics[0]!], orderIds.length);
+        assert.equal(JSON.stringify(only!.metrics), JSON.stringify(computeMetrics(decisions)));
+        const dashboard = await getJson(`${stack.analytics[0]}/dashboard.json`);
+        const partitions = (dashboard.analytics as { partitions: number[] }).partitions;
+        assert.equal(partitions.length, DEFAULT_EVENT_PARTITIONS, "all partitions moved to it");
+      },
+    );
   });
 });
 
