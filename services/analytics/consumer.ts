@@ -199,11 +199,28 @@ export class AnalyticsConsumer {
     return this.#progress(known, this.#merged().tallies);
   }
 
-  /** Resolves once the replay `id` has been read up to its snapshot (or a newer one started). */
-  waitForReplay(id: string): Promise<void> {
+  /**
+   * Resolves once the replay `id` has been read up to its snapshot (or a newer one started), or
+   * once `signal` aborts (the caller stopped waiting; nothing of it is kept).
+   */
+  waitForReplay(id: string, signal?: AbortSignal): Promise<void> {
     const replay = this.replay();
-    if (!replay || replay.id !== id || replay.state === "done") return Promise.resolve();
-    return new Promise((resolve) => this.#replayWaiters.push({ id, resolve }));
+    if (!replay || replay.id !== id || replay.state === "done" || signal?.aborted) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const waiter = { id, resolve };
+      this.#replayWaiters.push(waiter);
+      signal?.addEventListener("abort", () => {
+        this.#replayWaiters = this.#replayWaiters.filter((entry) => entry !== waiter);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  /** Requests waiting for a replay: bounded by the requests open at once. */
+  get replayWaiters(): number {
+    return this.#replayWaiters.length;
   }
 
   /** Publishes what moved, then leaves the group and stops following the summaries. */

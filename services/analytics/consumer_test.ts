@@ -472,3 +472,18 @@ Deno.test("a start that failed to read the summaries is retried from the start",
   assert.equal(kafka.members.length, 1);
   await analytics.stop();
 });
+
+Deno.test("a request that stops waiting for a replay leaves no waiter behind", async () => {
+  const kafka = new FakeKafka([{ partition: 0, low: "0", high: "3" }]);
+  const analytics = consumer(kafka);
+  await analytics.start();
+  const replay = await analytics.startReplay();
+  const gaveUp = new AbortController();
+  const waiting = analytics.waitForReplay(replay.id, gaveUp.signal);
+  assert.equal(analytics.replayWaiters, 1);
+  gaveUp.abort();
+  await waiting;
+  assert.equal(analytics.replayWaiters, 0);
+  assert.equal(analytics.replay()?.state, "running");
+  await analytics.stop();
+});

@@ -20,7 +20,8 @@ export interface AnalyticsView {
   figures(): ConsumerFigures;
   replay(): Replay | undefined;
   startReplay(): Promise<Replay>;
-  waitForReplay(id: string): Promise<void>;
+  /** Resolves when the replay is done, or when `signal` aborts. */
+  waitForReplay(id: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** What the handler needs from the outside world. */
@@ -86,8 +87,10 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
       if (!wait) return json({ replay_id: replay.id, status: "started", replay }, { status: 202 });
       let timer: ReturnType<typeof setTimeout> | undefined;
       let onStop: (() => void) | undefined;
+      // Aborted whichever way this request ends, so a request that gave up leaves no waiter.
+      const givenUp = new AbortController();
       const finished = await Promise.race([
-        analytics.waitForReplay(replay.id).then(() => true as const),
+        analytics.waitForReplay(replay.id, givenUp.signal).then(() => !givenUp.signal.aborted),
         new Promise<false>((resolve) =>
           timer = setTimeout(() => resolve(false), deps.replayWaitMs ?? 300_000)
         ),
@@ -97,6 +100,7 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
           deps.stopping?.addEventListener("abort", onStop, { once: true });
         }),
       ]).finally(() => {
+        givenUp.abort();
         clearTimeout(timer);
         if (onStop) deps.stopping?.removeEventListener("abort", onStop);
       });
