@@ -314,7 +314,7 @@ Deno.test("a partition gained in a rebalance keeps its published counts while re
 });
 
 Deno.test("a replay asked of one instance makes every instance count again, with identical results", async () => {
-  const { topic, kafkaA, kafkaB, a, b } = await twoInstances(2, "3", [0]);
+  const { kafkaA, kafkaB, a, b } = await twoInstances(2, "3", [0]);
   const logs = [decisions(0, 3), decisions(0, 3)];
   await kafkaA.current.fetch(0, logs[0]!);
   await kafkaB.current.fetch(1, logs[1]!);
