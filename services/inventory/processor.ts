@@ -300,9 +300,9 @@ export class InventoryProcessor {
     const transaction = await owned.producer.transaction();
     try {
       // One topic (one partition, so one leader) per request. kafkajs sends a batch spanning
-      // several leaders as parallel requests, and when one fails it sends again, with new
-      // sequence numbers, records another broker had already taken: in a cluster that loses a
-      // broker, a chunk was written twice inside one committed transaction.
+      // several leaders as parallel requests, and (as we read its retry) when one fails it can
+      // send again, with new sequence numbers, records a broker already took: in a cluster that
+      // lost a broker, a chunk was written twice inside one committed transaction.
       for (const records of topicMessages) {
         await transaction.sendBatch({ topicMessages: [records], acks: -1 });
       }
