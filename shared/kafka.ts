@@ -45,6 +45,9 @@ const EXPECTED_AND_RETRIED = new RegExp(
     "group coordinator is not available",
     "coordinator is not available",
     "The group is rebalancing",
+    // A partition whose leader is still being elected (a broker just started or died): callers
+    // that list offsets retry it (retryWhileLeaderMoves).
+    "not the leader for that topic-partition",
   ].join("|"),
 );
 
@@ -159,6 +162,27 @@ export async function waitForGroupCoordinator(kafka: Kafka, groupId: string): Pr
     await admin.describeGroups([groupId]);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Calls `request` again while it fails with an error Kafka calls retriable, for up to `timeoutMs`:
+ * kafkajs's admin does not retry ListOffsets answered "not the leader", which every offsets request
+ * gets for a moment while a broker starts or a leader moves.
+ */
+export async function retryWhileLeaderMoves<T>(
+  request: () => Promise<T>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 50;; delayMs = Math.min(delayMs * 2, 1_000)) {
+    try {
+      return await request();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() + delayMs > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }
 

@@ -104,3 +104,24 @@ Deno.test({
     java,
   );
 });
+
+Deno.test("retryWhileLeaderMoves() retries retriable errors, and only those", async () => {
+  const { retryWhileLeaderMoves } = await import("./kafka.ts");
+  let calls = 0;
+  const notLeader = Object.assign(new Error("This server is not the leader"), { retriable: true });
+  assert.equal(
+    await retryWhileLeaderMoves(() => ++calls < 3 ? Promise.reject(notLeader) : Promise.resolve(7)),
+    7,
+  );
+  assert.equal(calls, 3);
+  calls = 0;
+  await assert.rejects(
+    retryWhileLeaderMoves(() => (calls++, Promise.reject(new Error("unknown topic")))),
+    /unknown topic/,
+  );
+  assert.equal(calls, 1, "not retried");
+  await assert.rejects(
+    retryWhileLeaderMoves(() => Promise.reject(notLeader), 120),
+    /not the leader/,
+  );
+});

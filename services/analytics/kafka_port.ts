@@ -9,6 +9,7 @@ import { type Admin, type Consumer, type Kafka, type Message, Partitioners } fro
 import {
   CONSUMER_SERVICE_RETRY,
   GROUP_SESSION,
+  retryWhileLeaderMoves,
   waitForGroupCoordinator,
 } from "@campus/shared/kafka";
 import { deadline } from "@campus/shared/timing";
@@ -103,7 +104,7 @@ export function kafkaAnalyticsPort(kafka: Kafka, admin: Admin, instance: string)
   const dlq = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   return {
     member: () => kafkaMember(kafka),
-    endOffsets: () => admin.fetchTopicOffsets(INVENTORY_EVENTS),
+    endOffsets: () => retryWhileLeaderMoves(() => admin.fetchTopicOffsets(INVENTORY_EVENTS)),
     summaries: kafkaSummaryFeed(kafka, admin, instance),
     deadLetters: {
       connect: () => dlq.connect(),
@@ -227,7 +228,7 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
   return {
     async follow(onRecord) {
       stopped = false;
-      const ends = await admin.fetchTopicOffsets(ANALYTICS_SUMMARIES);
+      const ends = await retryWhileLeaderMoves(() => admin.fetchTopicOffsets(ANALYTICS_SUMMARIES));
       const pending = new Map(
         ends.filter((end) => BigInt(end.high) > BigInt(end.low))
           .map((end) => [end.partition, BigInt(end.high)]),
