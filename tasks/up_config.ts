@@ -56,7 +56,7 @@ export const MAX_BROKERS = 5;
 export const MAX_INSTANCES = 9;
 
 export const UP_USAGE = `Usage: deno task up [--brokers N] [--scale SERVICE=N,...]
-  --brokers N      start a local KRaft cluster of N nodes (1-${MAX_BROKERS}; default 1). From 3 on,
+  --brokers N      start a local KRaft cluster of N nodes (1, or 3-${MAX_BROKERS}; default 1). From 3 on,
                    topics get 3 replicas and need 2 in sync (min.insync.replicas=2).
   --scale S=N,...  run N instances (1-${MAX_INSTANCES}) of a service in its group, e.g.
                    --scale inventory=3,analytics=2; instance i listens on the service's port + 10(i-1).`;
@@ -80,6 +80,13 @@ export function parseUpArgs(args: readonly string[]): UpArgs {
   }
   if (parsed.values.help) throw new UsageError(UP_USAGE);
   const brokers = count(parsed.values.brokers ?? "1", MAX_BROKERS, "--brokers");
+  if (brokers === 2) {
+    // Two KRaft controllers need both for a majority: losing either stops the cluster.
+    throw new UsageError(
+      "--brokers 2 would make a cluster that stops when either node dies (its two controllers " +
+        "need each other for a majority); use 1, or 3 or more",
+    );
+  }
   const scale = Object.fromEntries(SERVICES.map((service) => [service.name, 1])) as Record<
     ServiceName,
     number

@@ -24,6 +24,7 @@ Deno.test("parseUpArgs() names what is wrong", () => {
   const cases: Array<[string[], RegExp]> = [
     [["--brokers", "0"], /--brokers must be a whole number from 1 to 5; got "0"/],
     [["--brokers", "two"], /--brokers must be a whole number/],
+    [["--brokers", "2"], /--brokers 2 would make a cluster that stops when either node dies/],
     [
       ["--scale", "kitchen=2"],
       /--scale takes SERVICE=N with SERVICE one of producer, inventory, analytics; got "kitchen=2"/,

@@ -285,6 +285,7 @@ Deno.test({
         );
       const before = await placed();
       const placing = placeOrders(stack.producer, "scale-kill", 4_000);
+      placing.catch(() => {}); // awaited below; not an unhandled rejection if the wait fails first
       await eventually(
         "a quarter of the new orders on order-events",
         async () => await placed() >= before + 1_000 ? true : undefined,

@@ -95,6 +95,7 @@ export class AnalyticsConsumer {
   #caughtUp = false;
   #publishTimer: ReturnType<typeof setInterval> | undefined;
   #publishing: Promise<void> = Promise.resolve();
+  #publishBusy = false;
   #finished = new Map<string, string>();
   #replayWaiters: Array<{ id: string; resolve: () => void }> = [];
   #generationWaiters: Array<{ generation: number; resolve: () => void }> = [];
@@ -159,10 +160,10 @@ export class AnalyticsConsumer {
         throw error;
       }
       this.#caughtUp = true;
-      this.#publishTimer = setInterval(
-        () => void this.#publish(),
-        this.options.publishIntervalMs ?? 250,
-      );
+      this.#publishTimer = setInterval(() => {
+        // One at a time: while Kafka is away a publish retries for long, and ticks must not queue.
+        if (!this.#publishBusy) void this.#publish();
+      }, this.options.publishIntervalMs ?? 250);
     }
     if (!this.#member) {
       try {
@@ -503,6 +504,7 @@ export class AnalyticsConsumer {
 
   /** Publishes the counts that moved and are ahead of what the topic has; one at a time. */
   #publish(): Promise<void> {
+    this.#publishBusy = true;
     this.#publishing = this.#publishing.then(async () => {
       const due: Array<[PartitionRead, SummaryRecord]> = [];
       for (const [partition, read] of this.#reads) {
@@ -535,7 +537,7 @@ export class AnalyticsConsumer {
         for (const [read] of due) read.dirty = true;
         this.options.logger.debug("cannot publish partition summaries yet", { error });
       }
-    });
+    }).finally(() => this.#publishBusy = false);
     return this.#publishing;
   }
 }

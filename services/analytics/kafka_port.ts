@@ -206,12 +206,8 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
     );
     feed.on(feed.events.CRASH, ({ payload }) => {
       if (payload.restart || stopped || consumer !== feed) return;
-      // Read again from the start: taking a record twice changes nothing (summaries.ts).
-      setTimeout(() => {
-        if (stopped || consumer !== feed) return;
-        void feed.disconnect().catch(() => {});
-        run(onRecord, () => {}).catch(() => {});
-      }, 1_000);
+      void feed.disconnect().catch(() => {});
+      restartSoon(onRecord);
     });
     await feed.connect();
     await feed.subscribe({ topic: ANALYTICS_SUMMARIES, fromBeginning: true });
@@ -224,6 +220,13 @@ function kafkaSummaryFeed(kafka: Kafka, admin: Admin, instance: string): Summary
         return Promise.resolve();
       },
     });
+  };
+  /** A new consumer in a second, read again from the start (taking a record twice changes nothing). */
+  const restartSoon = (onRecord: (record: FeedRecord) => void) => {
+    setTimeout(() => {
+      if (stopped) return;
+      run(onRecord, () => {}).catch(() => restartSoon(onRecord)); // the broker may still be away
+    }, 1_000);
   };
   return {
     async follow(onRecord) {

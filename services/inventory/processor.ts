@@ -218,8 +218,16 @@ export class InventoryProcessor {
       const owned = this.#owned.get(partition) ??
         { producer: this.options.kafka.producer(partition) };
       this.#owned.set(partition, owned);
-      await owned.producer.connect();
-      await owned.producer.fence();
+      try {
+        await owned.producer.connect();
+        await owned.producer.fence();
+      } catch (error) {
+        // A producer whose fence failed may be stuck mid-abort (kafkajs keeps it ABORTING when
+        // the coordinator is away): the retry starts with a new one, as after a failed commit.
+        if (this.#owned.get(partition) === owned) this.#owned.delete(partition);
+        void owned.producer.disconnect().catch(() => {});
+        throw error;
+      }
     }
     const restored = await this.options.kafka.restore(
       pending,
