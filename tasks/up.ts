@@ -14,6 +14,7 @@ import { listenForStop } from "@campus/shared/stop_signals";
 import { topicSpecs } from "@campus/shared/topics";
 import { installKafka } from "./kafka/install.ts";
 import { type RunningBroker, startBroker } from "./kafka/broker.ts";
+import { replicationFor } from "./kafka/config.ts";
 import { type ClusterOptions, planCluster, restartNode, startCluster } from "./kafka/cluster.ts";
 import { type Child, spawnChild } from "./lib/child.ts";
 import { waitForOk } from "./lib/health.ts";
@@ -168,6 +169,8 @@ function superviseNode(
     if (!unexpected(run)) return;
     try {
       const broker = await restartNode(options, node);
+      // The dead incarnation is no longer ours to stop (or to report as already exited).
+      run.started = run.started.filter((entry) => entry.child !== child);
       say(`kafka-${node.id} is back on 127.0.0.1:${node.port}; it catches up from the others.`);
       superviseNode(run, options, node, broker.child, restartsLeft - 1);
     } catch (error) {
@@ -249,14 +252,13 @@ async function startKafka(run: Run): Promise<{ brokers: string[]; description: s
     superviseNode(run, clusterOptions, nodes[index]!, broker.child, NODE_RESTARTS)
   );
   const brokers = cluster.map((broker) => broker.bootstrap);
+  const replication = replicationFor(nodes.length);
   return {
     brokers,
     // One line for clients, then one per node (name, then what the banner prints beside it).
     description: [
       `${brokers.join(",")} (embedded ${nodes.length}-node Apache Kafka ${install.version} ` +
-      `cluster, ${Math.min(3, nodes.length)} replicas, min.insync.replicas=${
-        nodes.length >= 3 ? 2 : 1
-      })`,
+      `cluster, ${replication.replicas} replicas, min.insync.replicas=${replication.minInSync})`,
       ...nodes.map((node) =>
         `${node.name}\t127.0.0.1:${node.port} (controller 127.0.0.1:${node.controllerPort}, ` +
         `data in ${node.dataDir})`

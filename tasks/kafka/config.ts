@@ -6,6 +6,12 @@ export interface Voter {
   controllerPort: number;
 }
 
+/** Replicas per topic and how many must be in sync for a write, in a cluster of `nodes`. */
+export function replicationFor(nodes: number): { replicas: number; minInSync: number } {
+  const replicas = Math.min(3, nodes);
+  return { replicas, minInSync: replicas >= 3 ? 2 : 1 };
+}
+
 /**
  * A node's settings. Alone (the default), it is broker and controller with internal topics at one
  * replica, the single-node trap handled. In a cluster of `voters`, every node is broker and
@@ -24,8 +30,7 @@ export function serverProperties(
   const { port, controllerPort, logDir } = options;
   const nodeId = options.nodeId ?? 1;
   const voters = options.voters ?? [{ id: nodeId, controllerPort }];
-  const replicas = Math.min(3, voters.length);
-  const minInSync = replicas >= 3 ? 2 : 1;
+  const { replicas, minInSync } = replicationFor(voters.length);
   return [
     "process.roles=broker,controller",
     `node.id=${nodeId}`,
