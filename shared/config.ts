@@ -46,6 +46,13 @@ export const eventPartitions = z.coerce.number({ error: "must be a whole number 
   .default(DEFAULT_EVENT_PARTITIONS);
 
 /** Keys every service reads. */
+/**
+ * A secret that lets admin routes (throttle, replay) answer callers that are not on loopback when
+ * they present it as `Authorization: Bearer <token>`; unset, they answer loopback callers only.
+ * Needed in containers, where requests through a published port never come from loopback.
+ */
+export const adminToken = z.string().optional();
+
 export const commonEnv = {
   EVENT_PARTITIONS: eventPartitions,
   KAFKA_BOOTSTRAP_SERVERS: z.string().default("127.0.0.1:9092").pipe(brokerList),

@@ -2,6 +2,7 @@
  * Small HTTP helpers shared by the services.
  * @module
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "./log.ts";
 
 /** A JSON response. */
@@ -92,9 +93,21 @@ export function isLoopback(info: Deno.ServeHandlerInfo | undefined): boolean {
 
 /** 403 for a local-only route called from elsewhere. */
 export function localOnly(): Response {
-  return json({ error: "This route only answers requests from the same machine (loopback)" }, {
-    status: 403,
-  });
+  return json({
+    error:
+      "This route only answers requests from the same machine (loopback), or with the service's ADMIN_TOKEN as `Authorization: Bearer <token>`",
+  }, { status: 403 });
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined without one. */
+function bearerToken(header: string | null): string | undefined {
+  return header?.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1] ?? (header === null ? undefined : "");
+}
+
+/** Compares two secrets in time that does not depend on where they differ. */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /**
@@ -103,12 +116,27 @@ export function localOnly(): Response {
  * in the operator's browser runs on the same machine, so loopback alone does not stop it. Pages can
  * send JSON only after a CORS preflight, which these services never approve, and a browser names
  * the page's origin in `Origin`; so a JSON content type is required and a foreign origin refused.
+ *
+ * With `adminToken` set (ADMIN_TOKEN), a caller anywhere that presents it as a bearer token may
+ * proceed too: in containers every request through a published port comes from the container
+ * network's gateway, never from loopback. A request that presents a token is judged by it alone,
+ * so a wrong one is refused even over loopback.
  */
 export function adminRefusal(
   request: Request,
   info: Deno.ServeHandlerInfo | undefined,
+  adminToken?: string,
 ): Response | undefined {
-  if (!isLoopback(info)) return localOnly();
+  const presented = bearerToken(request.headers.get("authorization"));
+  if (presented !== undefined) {
+    if (adminToken === undefined || !sameSecret(presented, adminToken)) {
+      return json({
+        error: adminToken === undefined
+          ? "This service has no ADMIN_TOKEN: its admin routes answer loopback callers without an Authorization header"
+          : "Wrong admin token in the Authorization header",
+      }, { status: 403 });
+    }
+  } else if (!isLoopback(info)) return localOnly();
   const origin = request.headers.get("origin");
   if (origin !== null && origin !== new URL(request.url).origin) {
     return json({

@@ -6,6 +6,8 @@
 import { setting } from "./lib/setting.ts";
 
 const url = setting("ANALYTICS_URL", "http://127.0.0.1:5003").replace(/\/$/, "");
+// Needed only off loopback, e.g. for a stack in containers (compose.yaml passes ADMIN_TOKEN on).
+const adminToken = setting("ADMIN_TOKEN", "");
 
 const before = await fetch(`${url}/metrics`).then((response) => response.json()).catch(() =>
   undefined
@@ -20,7 +22,10 @@ console.error(`Replaying inventory-events from the beginning through ${url} ...`
 const started = performance.now();
 const response = await fetch(`${url}/replay?wait=true`, {
   method: "POST",
-  headers: { "content-type": "application/json" },
+  headers: {
+    "content-type": "application/json",
+    ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+  },
 });
 const after = await response.json();
 if (response.status !== 200) {

@@ -24,7 +24,17 @@ export const stack = {
   inventoryUrl: setting("INVENTORY_URL", defaultUrl(INVENTORY)),
   analyticsUrl: setting("ANALYTICS_URL", defaultUrl(ANALYTICS)),
   brokers: setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092").split(","),
+  /** Set when the stack's admin routes are reached off loopback (containers): see ADMIN_TOKEN. */
+  adminToken: setting("ADMIN_TOKEN", ""),
 };
+
+/** Headers of a request to an admin route of the stack under test. */
+export function adminHeaders(): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    ...(stack.adminToken ? { authorization: `Bearer ${stack.adminToken}` } : {}),
+  };
+}
 
 /** Variables kafkajs reads on import and construction; reading one without permission throws. */
 const KAFKAJS_ENV = [

@@ -3,7 +3,7 @@
  * partition grow, remove the throttle, watch it drain; nothing is lost.
  */
 import assert from "node:assert/strict";
-import { stack } from "./_support.ts";
+import { adminHeaders, stack } from "./_support.ts";
 import {
   analyticsReaches,
   analyticsSettled,
@@ -19,7 +19,7 @@ const THRESHOLD = 500;
 async function throttle(seconds: number): Promise<void> {
   const response = await fetch(`${stack.inventoryUrl}/admin/throttle`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: adminHeaders(),
     body: JSON.stringify({ seconds }),
   });
   assert.equal(response.status, 200, await response.text());

@@ -1,6 +1,6 @@
 /** Experiment 4, replay: the analytics metrics are identical after replaying the log from the start. */
 import assert from "node:assert/strict";
-import { stack } from "./_support.ts";
+import { adminHeaders, stack } from "./_support.ts";
 import { analyticsSettled, formatTable } from "./_experiments.ts";
 
 Deno.test("experiment 4: replaying inventory-events from the beginning gives identical metrics", async () => {
@@ -8,7 +8,7 @@ Deno.test("experiment 4: replaying inventory-events from the beginning gives ide
   const started = performance.now();
   const response = await fetch(`${stack.analyticsUrl}/replay?wait=true`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: adminHeaders(),
   });
   const after = await response.json();
   const seconds = (performance.now() - started) / 1000;

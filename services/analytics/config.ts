@@ -1,6 +1,6 @@
 /** The analytics service's environment. */
 import { z } from "zod";
-import { commonEnv, port } from "@campus/shared/config";
+import { adminToken, commonEnv, port } from "@campus/shared/config";
 import { ANALYTICS, INVENTORY } from "@campus/shared/services";
 
 /** Keys read by the analytics service, with defaults. */
@@ -25,6 +25,7 @@ export const analyticsEnv = {
     })
     .optional(),
   [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
+  ADMIN_TOKEN: adminToken,
 };
 
 /** The inventory instances the dashboard reads from. */

@@ -37,6 +37,8 @@ export interface AnalyticsHandlerDeps {
   stopping?: AbortSignal;
   /** What the dashboard page shows (`GET /dashboard.json`). */
   dashboard?: () => Promise<DashboardData>;
+  /** ADMIN_TOKEN: lets callers off loopback use the admin routes (see `adminRefusal`). */
+  adminToken?: string;
 }
 
 // The page loads nothing from elsewhere; its one inline script and style are its own.
@@ -80,7 +82,7 @@ export function createAnalyticsHandler(deps: AnalyticsHandlerDeps): Handler {
       });
     },
     "POST /replay": async (request, info) => {
-      const refusal = adminRefusal(request, info);
+      const refusal = adminRefusal(request, info, deps.adminToken);
       if (refusal) return refusal;
       const wait = new URL(request.url).searchParams.get("wait") === "true";
       const replay = await analytics.startReplay();

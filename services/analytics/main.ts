@@ -69,6 +69,7 @@ Deno.exit(
       analytics,
       lag: () => lag.total,
       refreshLag: () => lag.refresh(),
+      adminToken: config.ADMIN_TOKEN,
       dashboard: async () => ({
         updated_at: new Date().toISOString(),
         metrics: analytics.metrics(),

@@ -1,6 +1,6 @@
 /** The inventory service's environment. */
 import { z } from "zod";
-import { commonEnv, port } from "@campus/shared/config";
+import { adminToken, commonEnv, port } from "@campus/shared/config";
 import { INVENTORY } from "@campus/shared/services";
 
 /** Longest processing delay, in seconds. */
@@ -19,4 +19,5 @@ export const inventoryEnv = {
   PROCESSING_DELAY: DelaySeconds.default(0),
   /** Initial stock: a JSON object of item names to units. */
   INVENTORY_FILE: z.string().min(1).default("services/inventory/menu.json"),
+  ADMIN_TOKEN: adminToken,
 };

@@ -25,6 +25,8 @@ export interface InventoryHandlerDeps {
   refreshLag?: () => Promise<unknown>;
   throttle: { seconds: number };
   metrics: InventoryMetrics;
+  /** ADMIN_TOKEN: lets callers off loopback use the admin routes (see `adminRefusal`). */
+  adminToken?: string;
 }
 
 const ThrottleRequest = z.strictObject({ seconds: DelaySeconds });
@@ -50,7 +52,7 @@ export function createInventoryHandler(deps: InventoryHandlerDeps): Handler {
       return json({ total, partitions });
     },
     "POST /admin/throttle": async (request, info) => {
-      const refusal = adminRefusal(request, info);
+      const refusal = adminRefusal(request, info, deps.adminToken);
       if (refusal) return refusal;
       const body = await readJsonBody(request, THROTTLE_BODY_LIMIT_BYTES);
       if (!body.ok) return body.response;

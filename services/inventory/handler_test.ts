@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createInventoryHandler, type InventoryHandlerDeps } from "./handler.ts";
 import { createInventoryMetrics } from "./metrics.ts";
 
-function setup() {
+function setup(adminToken?: string) {
   const throttle = { seconds: 0 };
   const deps: InventoryHandlerDeps = {
     kafka: { connected: true },
@@ -12,6 +12,7 @@ function setup() {
     lag: () => new Map([[0, 2], [1, 0], [2, 5]]),
     throttle,
     metrics: createInventoryMetrics({ delaySeconds: () => throttle.seconds }),
+    adminToken,
   };
   return { handle: createInventoryHandler(deps), throttle };
 }
@@ -39,6 +40,52 @@ Deno.test("POST /admin/throttle answers 403 to callers from other machines and c
   const { handle, throttle } = setup();
   const response = await handle(throttleRequest({ seconds: 5 }), from("192.0.2.7"));
   assert.equal(response.status, 403);
+  assert.equal(throttle.seconds, 0);
+});
+
+Deno.test("POST /admin/throttle answers callers off loopback that present ADMIN_TOKEN, and only them", async () => {
+  const { handle, throttle } = setup("s3cret-token-of-the-stack");
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  // As through a container's published port: the caller is the network's gateway.
+  const gateway = from("172.18.0.1");
+  const wrong = await handle(throttleRequest({ seconds: 5 }, bearer("guess")), gateway);
+  assert.equal(wrong.status, 403);
+  assert.match((await wrong.json()).error, /Wrong admin token/);
+  const none = await handle(throttleRequest({ seconds: 5 }), gateway);
+  assert.equal(none.status, 403);
+  assert.match((await none.json()).error, /loopback.*ADMIN_TOKEN/);
+  const malformed = await handle(
+    throttleRequest({ seconds: 5 }, { authorization: "Basic czNjcmV0" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(malformed.status, 403, "a presented credential is judged even over loopback");
+  assert.equal(throttle.seconds, 0, "nothing changed");
+  const right = await handle(
+    throttleRequest({ seconds: 0.25 }, bearer("s3cret-token-of-the-stack")),
+    gateway,
+  );
+  assert.equal(right.status, 200);
+  assert.equal(throttle.seconds, 0.25);
+  // The token does not lift the checks against web pages.
+  const page = await handle(
+    throttleRequest({ seconds: 9 }, {
+      ...bearer("s3cret-token-of-the-stack"),
+      origin: "https://evil.example",
+    }),
+    gateway,
+  );
+  assert.equal(page.status, 403);
+  assert.equal(throttle.seconds, 0.25);
+});
+
+Deno.test("POST /admin/throttle without ADMIN_TOKEN refuses any presented token", async () => {
+  const { handle, throttle } = setup();
+  const response = await handle(
+    throttleRequest({ seconds: 5 }, { authorization: "Bearer anything" }),
+    from("127.0.0.1"),
+  );
+  assert.equal(response.status, 403);
+  assert.match((await response.json()).error, /no ADMIN_TOKEN/);
   assert.equal(throttle.seconds, 0);
 });
 

@@ -93,6 +93,7 @@ Deno.exit(
       refreshLag: () => lag.refresh(),
       throttle,
       metrics,
+      adminToken: config.ADMIN_TOKEN,
     }),
     hostname: config.HOST,
     port: config.INVENTORY_PORT,
