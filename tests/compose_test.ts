@@ -1,6 +1,7 @@
 /**
- * compose.yaml cannot run here (no container engine), so it is checked statically against the
- * project: the same scripts, permissions, ports and pinned versions as `deno task up` uses.
+ * compose.yaml checked statically against the project: the same scripts, permissions, ports and
+ * pinned versions as `deno task up` uses, and the settings that only show when it runs (health
+ * check timing, movable ports, replaceable images). `deno task compose:test` runs it for real.
  */
 import assert from "node:assert/strict";
 import { SERVICES as SERVICE_REGISTRY } from "@campus/shared/services";
@@ -17,12 +18,20 @@ const SERVICES = SERVICE_REGISTRY.map((service) => ({
 
 interface ComposeService {
   image: string;
+  build?: { context: string; args?: Record<string, string> };
   command: string;
   environment: Record<string, string | number>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number };
 }
+
+const HOST_PORT_VARIABLES: Record<string, string> = {
+  producer: "PRODUCER_HOST_PORT",
+  inventory: "INVENTORY_HOST_PORT",
+  analytics: "ANALYTICS_HOST_PORT",
+};
 
 async function load() {
   const { parse } = await import("yaml");
@@ -74,18 +83,27 @@ for (const { name, portKey, port } of SERVICES) {
     assert.equal(service.environment[portKey], port);
     assert.equal(service.environment.HOST, "0.0.0.0");
     assert.equal(service.environment.KAFKA_BOOTSTRAP_SERVERS, "kafka:9092");
-    assert.deepEqual(service.ports, [`127.0.0.1:${port}:${port}`]);
+    // Published on the host's loopback only, on a port a variable can move.
+    assert.deepEqual(service.ports, [
+      `127.0.0.1:\${${HOST_PORT_VARIABLES[name]}:-${port}}:${port}`,
+    ]);
     assert.equal(service.depends_on?.topics?.condition, "service_completed_successfully");
     assert.match(
       service.healthcheck?.test.join(" ") ?? "",
       new RegExp(`127\\.0\\.0\\.1:${port}/health`),
     );
+    // Its own timing, not Docker's 30 s default (a merge that replaced the whole block lost it).
+    assert.equal(service.healthcheck?.interval, "2s");
+    assert.equal(service.healthcheck?.timeout, "5s");
+    assert.equal(service.healthcheck?.retries, 30);
+    // Runs the code and dependencies baked into the app image: nothing mounted, nothing fetched.
+    assert.equal(service.volumes, undefined);
     assert.doesNotMatch(service.command, /(^|\s)(-A|--allow-all)(\s|$)/);
   });
 }
 
 Deno.test({
-  name: "compose pins the Kafka and Deno versions the project runs without containers",
+  name: "compose pins the Kafka and Deno versions the project runs without containers, replaceably",
   ignore,
 }, async () => {
   const { services } = await load();
@@ -93,9 +111,41 @@ Deno.test({
   const kafkaVersion = pom.match(/<kafka\.version>([^<]+)</)?.[1];
   const denoPin =
     JSON.parse(await Deno.readTextFile("tools/deno/package.json")).devDependencies.deno;
-  assert.equal(services.kafka?.image, `apache/kafka:${kafkaVersion}`);
+  assert.equal(services.kafka?.image, `\${KAFKA_IMAGE:-apache/kafka:${kafkaVersion}}`);
   for (const name of ["topics", ...SERVICES.map((service) => service.name)]) {
-    assert.equal(services[name]?.image, `denoland/deno:${denoPin}`, `image of ${name}`);
+    const service = services[name];
+    assert.equal(service?.image, "${APP_IMAGE:-campus-orders-app:latest}", `image of ${name}`);
+    assert.equal(service?.build?.context, ".");
+    assert.equal(service?.build?.args?.DENO_IMAGE, `\${DENO_IMAGE:-denoland/deno:${denoPin}}`);
+  }
+  // The Dockerfile's own default base is the same pin, for `docker build .` without compose.
+  const dockerfile = await Deno.readTextFile("Dockerfile");
+  assert.match(dockerfile, new RegExp(`^ARG DENO_IMAGE=denoland/deno:${denoPin}$`, "m"));
+  assert.match(dockerfile, /^RUN deno cache --frozen /m);
+});
+
+Deno.test({
+  name: "compose publishes Kafka for host clients on a movable port, with its health check timed",
+  ignore,
+}, async () => {
+  const { services } = await load();
+  const kafka = services.kafka;
+  assert.deepEqual(kafka?.ports, ["127.0.0.1:${KAFKA_HOST_PORT:-9092}:29092"]);
+  assert.match(
+    String(kafka?.environment.KAFKA_ADVERTISED_LISTENERS),
+    /PLAINTEXT:\/\/kafka:9092,HOST:\/\/127\.0\.0\.1:\$\{KAFKA_HOST_PORT:-9092\}/,
+  );
+  assert.equal(kafka?.healthcheck?.interval, "3s");
+  assert.ok((kafka?.healthcheck?.retries ?? 0) >= 20);
+});
+
+Deno.test({
+  name: "compose passes ADMIN_TOKEN to the services with admin routes",
+  ignore,
+}, async () => {
+  const { services } = await load();
+  for (const name of ["inventory", "analytics"]) {
+    assert.equal(services[name]?.environment.ADMIN_TOKEN, "${ADMIN_TOKEN:-}", name);
   }
 });
 
