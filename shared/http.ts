@@ -128,10 +128,11 @@ export function adminRefusal(
   adminToken?: string,
 ): Response | undefined {
   const presented = bearerToken(request.headers.get("authorization"));
+  const expected = adminToken === "" ? undefined : adminToken;
   if (presented !== undefined) {
-    if (adminToken === undefined || !sameSecret(presented, adminToken)) {
+    if (expected === undefined || presented === "" || !sameSecret(presented, expected)) {
       return json({
-        error: adminToken === undefined
+        error: expected === undefined
           ? "This service has no ADMIN_TOKEN: its admin routes answer loopback callers without an Authorization header"
           : "Wrong admin token in the Authorization header",
       }, { status: 403 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRouter, json } from "./http.ts";
+import { adminRefusal, createRouter, json } from "./http.ts";
 
 const handle = createRouter({
   "GET /health": () => json({ status: "ok" }),
@@ -32,4 +32,26 @@ Deno.test("json() sets the JSON content type and keeps other headers", () => {
   assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
   assert.equal(response.headers.get("retry-after"), "1");
   assert.equal(response.status, 503);
+});
+
+Deno.test("adminRefusal: an empty ADMIN_TOKEN is no token, and an empty or malformed credential never passes", () => {
+  const gateway = {
+    remoteAddr: { transport: "tcp", hostname: "172.18.0.1", port: 40000 },
+    completed: Promise.resolve(),
+  } as Deno.ServeHandlerInfo;
+  const request = (authorization?: string) =>
+    new Request("http://local/admin", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(authorization === undefined ? {} : { authorization }),
+      },
+    });
+  for (const header of ["Bearer ", "x", "Bearer", ""]) {
+    assert.equal(adminRefusal(request(header), gateway, "")?.status, 403, `"${header}", ""`);
+    assert.equal(adminRefusal(request(header), gateway, "secret")?.status, 403, `"${header}"`);
+  }
+  assert.equal(adminRefusal(request("Bearer secret"), gateway, "")?.status, 403);
+  assert.equal(adminRefusal(request("bearer secret"), gateway, "secret"), undefined);
+  assert.equal(adminRefusal(request("Bearer secret2"), gateway, "secret")?.status, 403);
 });

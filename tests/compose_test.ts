@@ -98,6 +98,7 @@ for (const { name, portKey, port } of SERVICES) {
     assert.equal(service.healthcheck?.retries, 30);
     // Runs the code and dependencies baked into the app image: nothing mounted, nothing fetched.
     assert.equal(service.volumes, undefined);
+    assert.match(service.command, /^deno run --cached-only /);
     assert.doesNotMatch(service.command, /(^|\s)(-A|--allow-all)(\s|$)/);
   });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { LOG4J2_PROPERTIES } from "../kafka/config.ts";
-import { spawnChild } from "../lib/child.ts";
+import { type Child, spawnChild } from "../lib/child.ts";
 import { RecentLines } from "../lib/lines.ts";
 import { debianMirror } from "./engine.ts";
 
@@ -21,6 +21,9 @@ const SUITE = "bookworm";
 const STANDIN_DIR = new URL("./standin/", import.meta.url);
 const WORK_DIR = ".data/compose";
 
+/** The command `runLogged` is running, so that a stop request can end it first. */
+export const running: { child?: Child } = {};
+
 /** Runs a command, its output shown only when it fails; resolves with what it printed. */
 export async function runLogged(
   command: string,
@@ -28,7 +31,7 @@ export async function runLogged(
   options: { env?: Record<string, string>; log: (line: string) => void; echo?: boolean },
 ): Promise<string> {
   const recent = new RecentLines(40);
-  const child = spawnChild(command, {
+  const child = running.child = spawnChild(command, {
     args,
     env: options.env,
     graceMs: 10_000,
@@ -53,8 +56,8 @@ async function imageExists(tag: string): Promise<boolean> {
   return output.success;
 }
 
-/** The Debian mirror of apt's own sources. */
-async function aptMirror(): Promise<string> {
+/** The Debian mirror of apt's own sources, or undefined when apt names none for the suite. */
+async function aptMirror(): Promise<string | undefined> {
   const files = ["/etc/apt/sources.list"];
   try {
     for await (const entry of Deno.readDir("/etc/apt/sources.list.d")) {
@@ -68,9 +71,27 @@ async function aptMirror(): Promise<string> {
     const mirror = debianMirror(text, SUITE);
     if (mirror) return mirror;
   }
-  throw new Error(
-    `No Debian ${SUITE} mirror in apt's sources (/etc/apt/sources.list*): the stand-in base image is made from it`,
-  );
+  return undefined;
+}
+
+/**
+ * Why the stand-ins cannot be built here, one sentence each; empty when they can: the base image
+ * exists, or debootstrap, root and a Debian mirror in apt's sources are there to make it.
+ */
+export async function missingForStandins(): Promise<string[]> {
+  if (await imageExists(STANDIN_IMAGES.base)) return [];
+  const missing: string[] = [];
+  const debootstrap = await new Deno.Command("debootstrap", {
+    args: ["--version"],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (!debootstrap?.success) missing.push("debootstrap (apt-get install debootstrap)");
+  if (Deno.uid() !== 0) missing.push("root, to run debootstrap");
+  if (await aptMirror() === undefined) {
+    missing.push(`a Debian ${SUITE} mirror in apt's sources (/etc/apt/sources.list*)`);
+  }
+  return missing;
 }
 
 /**
@@ -80,6 +101,7 @@ async function aptMirror(): Promise<string> {
 async function buildBase(log: (line: string) => void): Promise<void> {
   if (await imageExists(STANDIN_IMAGES.base)) return;
   const mirror = await aptMirror();
+  if (mirror === undefined) throw new Error(`No Debian ${SUITE} mirror in apt's sources`);
   const rootfs = `${WORK_DIR}/rootfs`;
   await Deno.remove(rootfs, { recursive: true }).catch(() => {});
   await Deno.mkdir(WORK_DIR, { recursive: true });
@@ -131,6 +153,7 @@ async function dockerBuild(
   context: string,
   dockerfile: string,
   log: (line: string) => void,
+  env: Record<string, string>,
 ): Promise<void> {
   await runLogged("docker", [
     "build",
@@ -142,13 +165,14 @@ async function dockerBuild(
     "--file",
     `${context}/${dockerfile}`,
     context,
-  ], { env: { DOCKER_BUILDKIT: "0" }, log });
+  ], { env, log });
 }
 
 async function buildKafka(
   version: string,
   libsDir: string,
   log: (line: string) => void,
+  env: Record<string, string>,
 ): Promise<string> {
   const tag = STANDIN_IMAGES.kafka(version);
   const context = await freshContext("kafka");
@@ -163,7 +187,7 @@ async function buildKafka(
   }
   await Deno.writeTextFile(`${context}/log4j2.properties`, LOG4J2_PROPERTIES);
   await Deno.copyFile("tasks/kafka/tools-log4j2.properties", `${context}/tools-log4j2.properties`);
-  await dockerBuild(tag, context, "kafka.Dockerfile", log);
+  await dockerBuild(tag, context, "kafka.Dockerfile", log, env);
   return tag;
 }
 
@@ -171,6 +195,7 @@ async function buildDeno(
   version: string,
   denoBinary: string,
   log: (line: string) => void,
+  env: Record<string, string>,
 ): Promise<string> {
   const tag = STANDIN_IMAGES.deno(version);
   const context = await freshContext("deno");
@@ -178,7 +203,7 @@ async function buildDeno(
   await copyStandinFile("deno.Dockerfile", context);
   const hostCa = Deno.env.get("SSL_CERT_FILE") || "/etc/ssl/certs/ca-certificates.crt";
   await Deno.copyFile(hostCa, `${context}/host-ca.pem`);
-  await dockerBuild(tag, context, "deno.Dockerfile", log);
+  await dockerBuild(tag, context, "deno.Dockerfile", log, env);
   return tag;
 }
 
@@ -189,6 +214,8 @@ export interface StandinOptions {
   denoVersion: string;
   denoBinary: string;
   log: (line: string) => void;
+  /** For `docker build`, e.g. DOCKER_BUILDKIT=0 where the buildx plugin is missing. */
+  env: Record<string, string>;
 }
 
 /** Builds (or reuses) the base and builds the Kafka and Deno stand-ins; returns their names. */
@@ -196,8 +223,9 @@ export async function buildStandins(
   options: StandinOptions,
 ): Promise<{ kafka: string; deno: string }> {
   await buildBase(options.log);
-  const kafka = await buildKafka(options.kafkaVersion, options.kafkaLibsDir, options.log);
-  const deno = await buildDeno(options.denoVersion, options.denoBinary, options.log);
+  const { log, env } = options;
+  const kafka = await buildKafka(options.kafkaVersion, options.kafkaLibsDir, log, env);
+  const deno = await buildDeno(options.denoVersion, options.denoBinary, log, env);
   await Deno.remove(`${WORK_DIR}/kafka-context`, { recursive: true }).catch(() => {});
   await Deno.remove(`${WORK_DIR}/deno-context`, { recursive: true }).catch(() => {});
   return { kafka, deno };
