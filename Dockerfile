@@ -8,6 +8,8 @@ COPY deno.json deno.lock ./
 COPY shared/ shared/
 COPY services/ services/
 COPY tasks/create_topics.ts tasks/
+# The producer's outbox lives in .data (a volume in compose.yaml), written by the deno user.
+RUN mkdir .data && chown deno:deno .data
 # The official image's unprivileged user; DENO_DIR (/deno-dir) is its own.
 USER deno
 RUN deno cache --frozen services/producer/main.ts services/inventory/main.ts \

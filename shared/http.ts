@@ -49,6 +49,8 @@ export interface OperationalOptions {
   notReadyReason: string;
   /** More of the 200 body of GET /ready. */
   readyDetails?: () => Record<string, unknown>;
+  /** More of the 503 body of GET /ready (what an operator needs while it is not ready). */
+  notReadyDetails?: () => Record<string, unknown>;
   /** A Prometheus registry: served as GET /metrics. */
   registry?: { metrics(): Promise<string>; readonly contentType: string };
 }
@@ -64,7 +66,7 @@ export function operationalRoutes(options: OperationalOptions): Record<string, H
     "GET /ready": () =>
       options.isReady()
         ? json({ status: "ready", ...options.readyDetails?.() })
-        : json({ error: options.notReadyReason }, {
+        : json({ error: options.notReadyReason, ...options.notReadyDetails?.() }, {
           status: 503,
           headers: { "retry-after": "1" },
         }),

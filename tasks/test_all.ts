@@ -174,6 +174,9 @@ async function main(): Promise<void> {
   // gc() exposed so that the tests of bounded structures can measure the heap after collection.
   await denoTest("unit tests", [
     "--allow-env",
+    // The outbox's store is tested on real SQLite files under .data/unit.
+    "--allow-read=./.data",
+    "--allow-write=./.data",
     "--v8-flags=--expose-gc",
     "shared/",
     "services/",

@@ -7,6 +7,7 @@
  * (`lib/child.ts`), so however `up` ends (Ctrl-C, SIGTERM, SIGHUP, SIGKILL, its `deno task` wrapper
  * killed) the broker and the services are gone within their grace periods and the ports are free.
  */
+import { dirname } from "node:path";
 import { ConfigError, parseConfig } from "@campus/shared/config";
 import { createKafka, ensureTopics } from "@campus/shared/kafka";
 import { createLogger } from "@campus/shared/log";
@@ -294,6 +295,14 @@ function startServices(
   const inventories = instances.filter((instance) => instance.service.name === "inventory");
   const dashboardInventory = Deno.env.get("DASHBOARD_INVENTORY_URL") ||
     inventories.map(url).join(",");
+  const dashboardProducer = Deno.env.get("DASHBOARD_PRODUCER_URL") ||
+    instances.filter((instance) => instance.service.name === "producer").map(url).join(",");
+  // The producers' outboxes belong with this stack's Kafka data (a fresh data directory, as the
+  // tests use, must not inherit orders queued for another cluster).
+  const outboxDir = Deno.env.get("ORDER_OUTBOX_DIR") ||
+    (run.args.brokers > 1
+      ? `${clusterDataDir(run.config, run.args)}/outbox`
+      : `${dirname(run.config.KAFKA_DATA_DIR)}/outbox`);
   return instances.map((instance) => {
     const child = spawnChild(Deno.execPath(), {
       args: ["task", "--quiet", instance.service.name],
@@ -301,9 +310,13 @@ function startServices(
         KAFKA_BOOTSTRAP_SERVERS: brokers.join(","),
         EVENT_PARTITIONS: String(run.config.EVENT_PARTITIONS),
         [instance.service.portVariable]: String(instance.port),
-        ...(instance.service.name === "analytics" && dashboardInventory
-          ? { DASHBOARD_INVENTORY_URL: dashboardInventory }
+        ...(instance.service.name === "analytics"
+          ? {
+            DASHBOARD_INVENTORY_URL: dashboardInventory,
+            DASHBOARD_PRODUCER_URL: dashboardProducer,
+          }
           : {}),
+        ...(instance.service.name === "producer" ? { ORDER_OUTBOX_DIR: outboxDir } : {}),
       },
       onLine: (line) => print(instance.name, line),
       graceMs: SERVICE_GRACE_MS,

@@ -71,14 +71,16 @@ for (const { name, portKey, port } of SERVICES) {
       flagValues(task.command, "--allow-env").sort(),
       "same environment permissions",
     );
-    // Analytics' dashboard also reads inventory's HTTP API, at its compose name.
+    // Analytics' dashboard also reads inventory's and the producer's HTTP APIs, by compose name.
     assert.deepEqual(flagValues(service.command, "--allow-net").sort(), [
       `0.0.0.0:${port}`,
       ...(name === "analytics" ? ["inventory:5002"] : []),
       "kafka:9092",
+      ...(name === "analytics" ? ["producer:5001"] : []),
     ]);
     if (name === "analytics") {
       assert.equal(service.environment.DASHBOARD_INVENTORY_URL, "http://inventory:5002");
+      assert.equal(service.environment.DASHBOARD_PRODUCER_URL, "http://producer:5001");
     }
     assert.equal(service.environment[portKey], port);
     assert.equal(service.environment.HOST, "0.0.0.0");
@@ -96,8 +98,12 @@ for (const { name, portKey, port } of SERVICES) {
     assert.equal(service.healthcheck?.interval, "2s");
     assert.equal(service.healthcheck?.timeout, "5s");
     assert.equal(service.healthcheck?.retries, 30);
-    // Runs the code and dependencies baked into the app image: nothing mounted, nothing fetched.
-    assert.equal(service.volumes, undefined);
+    // Runs the code and dependencies baked into the app image: nothing mounted, nothing fetched
+    // (the producer's outbox has a volume of its own, where its task writes: .data).
+    assert.deepEqual(
+      service.volumes,
+      name === "producer" ? ["producer-outbox:/app/.data"] : undefined,
+    );
     assert.match(service.command, /^deno run --cached-only /);
     assert.doesNotMatch(service.command, /(^|\s)(-A|--allow-all)(\s|$)/);
   });

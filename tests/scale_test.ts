@@ -51,6 +51,8 @@ async function startScaled(
     KAFKA_CONTROLLER_PORT: String(options.kafkaPort + 1),
     KAFKA_DATA_DIR: `${options.dataDir}/kafka`,
     KAFKA_HEAP: "512m",
+    // Strict: these tests measure how soon Kafka itself acknowledges again after a broker dies.
+    ORDER_OUTBOX: "off",
     PRODUCER_PORT: String(options.basePort + 1),
     INVENTORY_PORT: String(options.basePort + 2),
     ANALYTICS_PORT: String(options.basePort + 3),

@@ -1,7 +1,14 @@
 /** The analytics service's environment. */
 import { z } from "zod";
 import { adminToken, commonEnv, port } from "@campus/shared/config";
-import { ANALYTICS, INVENTORY } from "@campus/shared/services";
+import { ANALYTICS, INVENTORY, PRODUCER } from "@campus/shared/services";
+
+/** One URL or several, comma-separated, without trailing slashes. */
+function urlList(error: string) {
+  return z.string()
+    .transform((value) => value.split(",").map((url) => url.trim().replace(/\/+$/, "")))
+    .refine((urls) => urls.every((url) => z.url().safeParse(url).success), { error });
+}
 
 /** Keys read by the analytics service, with defaults. */
 export const analyticsEnv = {
@@ -18,15 +25,24 @@ export const analyticsEnv = {
    * (Not INVENTORY_URL: the tests use that name to point at a stack.) Hosts must be ones
    * `--allow-net` allows.
    */
-  DASHBOARD_INVENTORY_URL: z.string()
-    .transform((value) => value.split(",").map((url) => url.trim().replace(/\/+$/, "")))
-    .refine((urls) => urls.every((url) => z.url().safeParse(url).success), {
-      error: "must be a URL such as http://127.0.0.1:5002, or several separated by commas",
-    })
-    .optional(),
+  DASHBOARD_INVENTORY_URL: urlList(
+    "must be a URL such as http://127.0.0.1:5002, or several separated by commas",
+  ).optional(),
   [INVENTORY.portVariable]: port(INVENTORY.defaultPort),
+  /** Where the dashboard reads the producers' outboxes: as DASHBOARD_INVENTORY_URL, one or more. */
+  DASHBOARD_PRODUCER_URL: urlList(
+    "must be a URL such as http://127.0.0.1:5001, or several separated by commas",
+  ).optional(),
+  [PRODUCER.portVariable]: port(PRODUCER.defaultPort),
   ADMIN_TOKEN: adminToken,
 };
+
+/** The producer instances the dashboard reads from. */
+export function producerUrls(
+  config: { DASHBOARD_PRODUCER_URL?: string[]; PRODUCER_PORT: number },
+): string[] {
+  return config.DASHBOARD_PRODUCER_URL ?? [`http://127.0.0.1:${config.PRODUCER_PORT}`];
+}
 
 /** The inventory instances the dashboard reads from. */
 export function inventoryUrls(

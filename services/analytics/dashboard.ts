@@ -1,7 +1,7 @@
 /**
  * What the dashboard page shows, gathered in one answer (`GET /dashboard.json`): analytics' own
- * metrics and lag, and inventory's lag and stock read from its HTTP API, so the page needs one
- * request and no cross-origin access.
+ * metrics and lag, inventory's lag and stock and the producer's outbox read from their HTTP APIs,
+ * so the page needs one request and no cross-origin access.
  * @module
  */
 import { getJson } from "@campus/shared/http_client";
@@ -13,12 +13,30 @@ export interface InventoryView {
   stock: Record<string, number> | null;
 }
 
+/** The producers' outboxes added up (orders taken while Kafka was away, not yet relayed). */
+export interface OutboxView {
+  depth: number;
+  bytes: number;
+  max_bytes: number;
+  oldest_age_seconds: number;
+}
+
+/** The producer side, or null where no producer answered. */
+export interface ProducerView {
+  /** Producers that answered, and how many of them are connected to Kafka. */
+  answering: number;
+  connected: number;
+  /** Null when the producers run without an outbox (ORDER_OUTBOX=off). */
+  outbox: OutboxView | null;
+}
+
 /** The dashboard's data. */
 export interface DashboardData {
   updated_at: string;
   metrics: Metrics;
   analytics: { ready: boolean; lag: Record<string, number>; partitions: number[] };
   inventory: InventoryView;
+  producer: ProducerView | null;
 }
 
 /** How long the dashboard waits for inventory before showing it as unavailable. */
@@ -40,10 +58,54 @@ export function cachedInventory(
   now: () => number = Date.now,
   read: (baseUrls: readonly string[]) => Promise<InventoryView> = readInventory,
 ): () => Promise<InventoryView> {
-  let last: { at: number; view: Promise<InventoryView> } | undefined;
+  return cached(() => read(baseUrls), maxAgeMs, now);
+}
+
+/** `read`'s answer, asked again at most once per `maxAgeMs`. */
+export function cached<T>(
+  read: () => Promise<T>,
+  maxAgeMs = 500,
+  now: () => number = Date.now,
+): () => Promise<T> {
+  let last: { at: number; view: Promise<T> } | undefined;
   return () => {
-    if (!last || now() - last.at >= maxAgeMs) last = { at: now(), view: read(baseUrls) };
+    if (!last || now() - last.at >= maxAgeMs) last = { at: now(), view: read() };
     return last.view;
+  };
+}
+
+/** A JSON body whatever the status (a producer's /ready is 503 while Kafka is away). */
+async function anyJson(url: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(INVENTORY_TIMEOUT_MS) });
+    return await response.json() as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The producers' Kafka connection and outboxes, from their `GET /ready` (which shows the outbox
+ * whether or not Kafka is connected): depths and bytes added up, the oldest order's age the
+ * largest.
+ */
+export async function readProducers(baseUrls: readonly string[]): Promise<ProducerView | null> {
+  const answers = (await Promise.all(baseUrls.map((url) => anyJson(`${url}/ready`))))
+    .filter((answer) => answer !== undefined);
+  if (answers.length === 0) return null;
+  const outboxes = answers.map((answer) => answer.outbox as OutboxView | undefined)
+    .filter((outbox): outbox is OutboxView =>
+      outbox !== undefined && typeof outbox.depth === "number"
+    );
+  return {
+    answering: answers.length,
+    connected: answers.filter((answer) => answer.status === "ready").length,
+    outbox: outboxes.length === 0 ? null : {
+      depth: outboxes.reduce((sum, outbox) => sum + outbox.depth, 0),
+      bytes: outboxes.reduce((sum, outbox) => sum + outbox.bytes, 0),
+      max_bytes: outboxes.reduce((sum, outbox) => sum + outbox.max_bytes, 0),
+      oldest_age_seconds: Math.max(...outboxes.map((outbox) => outbox.oldest_age_seconds)),
+    },
   };
 }
 

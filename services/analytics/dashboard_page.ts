@@ -77,6 +77,15 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Remaining stock</h2>
     <table><tbody id="stock"></tbody></table>
   </section>
+  <section>
+    <h2>Producer outbox (orders taken while Kafka was away)</h2>
+    <div class="figures">
+      <div class="figure"><b id="outbox-depth">–</b><span>queued orders</span></div>
+      <div class="figure"><b id="outbox-age">–</b><span>oldest waiting</span></div>
+      <div class="figure"><b id="outbox-full">–</b><span>of its bound used</span></div>
+    </div>
+    <p id="producer-kafka" class="unavailable"></p>
+  </section>
 </main>
 <script>
 "use strict";
@@ -170,6 +179,25 @@ function renderStock(stock) {
   }));
 }
 
+function renderProducer(producer) {
+  const state = byId("producer-kafka");
+  const outbox = producer?.outbox;
+  byId("outbox-depth").textContent = outbox ? number(outbox.depth) : "–";
+  byId("outbox-age").textContent = outbox ? outbox.oldest_age_seconds.toFixed(1) + " s" : "–";
+  byId("outbox-full").textContent = outbox
+    ? (100 * outbox.bytes / Math.max(1, outbox.max_bytes)).toFixed(1) + " %"
+    : "–";
+  byId("outbox-depth").className = outbox && outbox.depth > 0 ? "bad" : "";
+  if (!producer) {
+    state.textContent = "the producer is not answering";
+  } else {
+    state.textContent = producer.connected + " of " + producer.answering +
+      " producer(s) connected to Kafka" +
+      (outbox ? (outbox.depth > 0 ? "; the relay sends queued orders once Kafka is back" : "") :
+        "; outbox off (ORDER_OUTBOX=off)");
+  }
+}
+
 async function refresh() {
   const status = byId("status");
   try {
@@ -183,6 +211,7 @@ async function refresh() {
     renderPerMinute(data.metrics.per_minute);
     renderLag(data);
     renderStock(data.inventory.stock);
+    renderProducer(data.producer);
     status.textContent = "live · updated " + new Date(data.updated_at).toLocaleTimeString();
     status.className = "";
   } catch (error) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cachedInventory, type InventoryView, readInventory } from "./dashboard.ts";
+import { cachedInventory, type InventoryView, readInventory, readProducers } from "./dashboard.ts";
 
 Deno.test("inventory is asked at most once per half second, however many pages poll", async () => {
   let clock = 0;
@@ -39,6 +39,42 @@ Deno.test("the stock of several inventory instances is put together; a silent on
       stock: { burger: 7, pizza: 5, salad: 1 },
     });
     assert.deepEqual(await readInventory(["http://c"]), { lag: null, stock: null });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
+Deno.test("the producers' outboxes are added up from /ready, answered 503 or not; a silent one is left out", async () => {
+  const answers: Record<string, [number, unknown]> = {
+    "http://p1/ready": [200, {
+      status: "ready",
+      outbox: { depth: 0, bytes: 0, max_bytes: 1000, oldest_age_seconds: 0 },
+    }],
+    "http://p2/ready": [503, {
+      error: "Not connected to Kafka",
+      outbox: { depth: 7, bytes: 1700, max_bytes: 1000, oldest_age_seconds: 12.5 },
+    }],
+    "http://off/ready": [200, { status: "ready" }],
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input: string | URL | Request) => {
+    const answer = answers[String(input)];
+    return answer === undefined
+      ? Promise.reject(new TypeError("connection refused"))
+      : Promise.resolve(Response.json(answer[1], { status: answer[0] }));
+  };
+  try {
+    assert.deepEqual(await readProducers(["http://p1", "http://p2", "http://down"]), {
+      answering: 2,
+      connected: 1,
+      outbox: { depth: 7, bytes: 1700, max_bytes: 2000, oldest_age_seconds: 12.5 },
+    });
+    assert.deepEqual(await readProducers(["http://off"]), {
+      answering: 1,
+      connected: 1,
+      outbox: null,
+    });
+    assert.equal(await readProducers(["http://down"]), null);
   } finally {
     globalThis.fetch = realFetch;
   }

@@ -161,6 +161,7 @@ Deno.test("GET /dashboard.json answers what the dashboard is given, 404 without 
     metrics: computeMetrics([]),
     analytics: { ready: true, lag: { "0": 1 }, partitions: [0] },
     inventory: { lag: null, stock: null },
+    producer: null,
   };
   const handle = createAnalyticsHandler({
     kafka: { connected: true },

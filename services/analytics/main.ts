@@ -6,8 +6,8 @@ import { CONSUMER_SERVICE_RETRY, createKafka, expectPartitions } from "@campus/s
 import { watchLag } from "@campus/shared/lag";
 import { runService } from "@campus/shared/service";
 import { ANALYTICS_GROUP, INVENTORY_EVENTS } from "@campus/shared/topics";
-import { analyticsEnv, inventoryUrls } from "./config.ts";
-import { cachedInventory } from "./dashboard.ts";
+import { analyticsEnv, inventoryUrls, producerUrls } from "./config.ts";
+import { cached, cachedInventory, readProducers } from "./dashboard.ts";
 import { AnalyticsConsumer } from "./consumer.ts";
 import { kafkaAnalyticsPort } from "./kafka_port.ts";
 import { createAnalyticsHandler } from "./handler.ts";
@@ -39,6 +39,7 @@ const analytics = new AnalyticsConsumer({
 });
 
 const inventoryView = cachedInventory(inventoryUrls(config));
+const producerView = cached(() => readProducers(producerUrls(config)));
 let adminConnected = false;
 const lag = watchLag(admin, {
   groupId: ANALYTICS_GROUP,
@@ -79,6 +80,7 @@ Deno.exit(
           partitions: analytics.partitions,
         },
         inventory: await inventoryView(),
+        producer: await producerView(),
       }),
     }),
     hostname: config.HOST,

@@ -47,7 +47,9 @@ export type UnavailableReason =
   /** Too many orders already waiting: refused at once, nothing sent. */
   | "overloaded"
   /** The service is stopping: refused at once, nothing sent. */
-  | "shutting_down";
+  | "shutting_down"
+  /** The topic is not what this service was configured for: refused until that is fixed. */
+  | "misconfigured";
 
 /** Kafka did not acknowledge, or cannot take more now: the client should retry later. */
 export class PublishUnavailableError extends Error {

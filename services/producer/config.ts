@@ -26,4 +26,22 @@ export const producerEnv = {
   MAX_BATCH_MESSAGES: positiveInt("a whole number of messages", 10_000).default(1_000),
   /** Most orders waiting for Kafka; beyond it requests get 503 at once (bounded memory). */
   MAX_PENDING_MESSAGES: positiveInt("a whole number of messages", 1_000_000).default(20_000),
+  /**
+   * `on`: orders Kafka cannot acknowledge in time are stored on local disk, answered 202
+   * "queued" and relayed once Kafka is back. `off`: 503 while Kafka cannot acknowledge (strict).
+   */
+  ORDER_OUTBOX: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+  /** Folder of the outbox; each producer keeps `producer-<PRODUCER_PORT>.sqlite` in it. */
+  ORDER_OUTBOX_DIR: z.string().min(1).default(".data/outbox"),
+  /**
+   * Most bytes (keys and values of the orders) the outbox holds; past it orders get 503. The
+   * default, 512 MiB, is about 2,000,000 orders: over 2 minutes at the 15,000 orders/s the producer
+   * takes at most on our machine, hours at a campus's rate.
+   */
+  ORDER_OUTBOX_MAX_BYTES: positiveInt("a number of bytes", 64 * 2 ** 30).default(512 * 2 ** 20),
 };
+
+/** The outbox file of the producer on `port`. */
+export function outboxPath(config: { ORDER_OUTBOX_DIR: string; PRODUCER_PORT: number }): string {
+  return `${config.ORDER_OUTBOX_DIR.replace(/\/+$/, "")}/producer-${config.PRODUCER_PORT}.sqlite`;
+}

@@ -9,8 +9,10 @@ import { createOrderRoutes, type PlaceOrdersDeps } from "./place_orders.ts";
 /** What the handler needs from the outside world. */
 export interface ProducerHandlerDeps extends PlaceOrdersDeps {
   kafka: ConnectionState;
-  /** True while Kafka takes produce requests. */
+  /** True while Kafka takes produce requests (orders go straight to it). */
   isReady: () => boolean;
+  /** More of GET /ready's answer, ready or not (the outbox). */
+  readyDetails?: () => Record<string, unknown>;
   metrics: ProducerMetrics;
 }
 
@@ -31,6 +33,8 @@ export function createProducerHandler(deps: ProducerHandlerDeps): Handler {
       kafka: deps.kafka,
       isReady: deps.isReady,
       notReadyReason: "Not connected to Kafka",
+      readyDetails: deps.readyDetails,
+      notReadyDetails: deps.readyDetails,
       registry: metrics.registry,
     }),
     "GET /openapi.json": () =>

@@ -4,27 +4,37 @@ import type { OrderPlaced } from "@campus/shared/events/order_placed";
 import { type Ack, PublishUnavailableError } from "./batcher.ts";
 import { createProducerHandler, type ProducerHandlerDeps } from "./handler.ts";
 import { createProducerMetrics } from "./metrics.ts";
+import { createOrderSink } from "./order_sink.ts";
+import { OutboxFullError } from "./outbox.ts";
 import { BAD_REQUESTS, toRequest } from "./testdata/bad_requests.ts";
 
 const NOW = new Date("2026-11-27T08:00:00.000Z");
 
-function setup(overrides: Partial<ProducerHandlerDeps> = {}) {
+type Publish = (events: OrderPlaced[]) => Promise<Ack[]>;
+
+/** A handler whose orders go to `publish` (a fake Kafka) through the sink, with no outbox. */
+function setup(overrides: Partial<ProducerHandlerDeps> & { publish?: Publish } = {}) {
   const published: OrderPlaced[][] = [];
   let ids = 0;
+  const { publish: publishOverride, ...rest } = overrides;
+  const publish: Publish = publishOverride ?? ((events) => {
+    published.push(events);
+    return Promise.resolve(
+      events.map((_, index): Ack => ({ partition: 1, offset: String(100 + index) })),
+    );
+  });
   const deps: ProducerHandlerDeps = {
-    publish: (events) => {
-      published.push(events);
-      return Promise.resolve(
-        events.map((_, index): Ack => ({ partition: 1, offset: String(100 + index) })),
-      );
-    },
+    place: createOrderSink({
+      publish,
+      connection: { ready: true, whenReady: () => Promise.resolve() },
+    }),
     isReady: () => true,
     kafka: { connected: true },
     now: () => NOW,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`,
     metrics: createProducerMetrics({ ready: () => true, pending: () => 0 }),
     logger: createLogger({ service: "test", write: () => {} }),
-    ...overrides,
+    ...rest,
   };
   return { handle: createProducerHandler(deps), published };
 }
@@ -181,6 +191,33 @@ Deno.test("a retry after a 503 with the same Idempotency-Key publishes again und
   assert.equal((await retried.json()).order_id, published[0]?.order_id);
 });
 
+Deno.test("POST /order answers 202 queued, without partition or offset, when the order went to the outbox", async () => {
+  const { handle } = setup({ place: () => Promise.resolve({ status: "queued" }) });
+  const response = await handle(post("/order", pizza));
+  assert.equal(response.status, 202);
+  assert.deepEqual(await response.json(), {
+    order_id: "00000000-0000-4000-8000-000000000001",
+    event_id: "00000000-0000-4000-8000-000000000002",
+    status: "queued",
+  });
+  const batch = await handle(post("/orders/batch", { orders: [pizza, pizza] }));
+  assert.equal(batch.status, 202);
+  const body = await batch.json();
+  assert.equal(body.status, "queued");
+  assert.equal(body.accepted, 2);
+});
+
+Deno.test("POST /order answers 503 outbox_full with Retry-After when the outbox holds its maximum", async () => {
+  const { handle } = setup({ place: () => Promise.reject(new OutboxFullError(1000, 1000)) });
+  const response = await handle(post("/order", pizza));
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get("retry-after"), "1");
+  const body = await response.json();
+  assert.equal(body.reason, "outbox_full");
+  assert.equal(body.may_have_been_written, false);
+  assert.match(body.error, /outbox is full .*nothing was stored/);
+});
+
 Deno.test("POST /orders/batch publishes all orders in one call and lists their ids in order", async () => {
   const { handle, published } = setup();
   const orders = [pizza, { ...pizza, item: "salad" }, { ...pizza, item: "soup", quantity: 1 }];
@@ -188,6 +225,7 @@ Deno.test("POST /orders/batch publishes all orders in one call and lists their i
   assert.equal(response.status, 202);
   const body = await response.json();
   assert.equal(body.accepted, 3);
+  assert.equal(body.status, "accepted");
   assert.deepEqual(body.order_ids, published[0]?.map((event) => event.order_id));
   assert.deepEqual(published[0]?.map((event) => event.item), ["pizza", "salad", "soup"]);
 });

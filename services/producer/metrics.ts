@@ -4,6 +4,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { OutboxStats } from "./outbox.ts";
 
 /** The producer's metrics. */
 export interface ProducerMetrics {
@@ -14,14 +15,17 @@ export interface ProducerMetrics {
   ordersAccepted: Counter;
   kafkaReady: Gauge;
   pendingMessages: Gauge;
+  ordersQueued: Counter;
+  ordersRelayed: Counter;
 }
 
 /** Creates the metrics; `ready` and `pending` are read when scraped. */
 export function createProducerMetrics(
-  sample: { ready: () => boolean; pending: () => number },
+  sample: { ready: () => boolean; pending: () => number; outbox?: () => OutboxStats | undefined },
 ): ProducerMetrics {
   const registry = new Registry();
   const registers = [registry];
+  if (sample.outbox) registerOutboxGauges(registers, sample.outbox);
   return {
     registry,
     requests: new Counter({
@@ -64,5 +68,40 @@ export function createProducerMetrics(
         this.set(sample.pending());
       },
     }),
+    ordersQueued: new Counter({
+      name: "producer_orders_queued_total",
+      help: "Orders stored in the outbox and answered 202 queued.",
+      registers,
+    }),
+    ordersRelayed: new Counter({
+      name: "producer_orders_relayed_total",
+      help: "Orders the outbox relayed to Kafka (acknowledged, then deleted from the outbox).",
+      registers,
+    }),
   };
+}
+
+/** The outbox's depth, bytes and oldest age, read when scraped (absent with ORDER_OUTBOX=off). */
+function registerOutboxGauges(
+  registers: Registry[],
+  stats: () => OutboxStats | undefined,
+): void {
+  const gauge = (name: string, help: string, read: (stats: OutboxStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const now = stats();
+        if (now) this.set(read(now));
+      },
+    });
+  gauge("producer_outbox_orders", "Orders held in the outbox.", (s) => s.depth);
+  gauge("producer_outbox_bytes", "Bytes held in the outbox.", (s) => s.bytes);
+  gauge("producer_outbox_max_bytes", "Most bytes the outbox holds.", (s) => s.max_bytes);
+  gauge(
+    "producer_outbox_oldest_age_seconds",
+    "Age of the oldest order in the outbox (0 when empty).",
+    (s) => s.oldest_age_seconds,
+  );
 }

@@ -13,6 +13,7 @@ import {
   ORDER_BODY_LIMIT_BYTES,
   OrderAccepted,
   OrderBatchRequest,
+  OrderQueued,
   OrderRequest,
 } from "./order_request.ts";
 
@@ -20,6 +21,7 @@ const schemas = {
   OrderRequest,
   OrderBatchRequest,
   OrderAccepted,
+  OrderQueued,
   BatchAccepted,
   ErrorBody,
   OrderPlaced,
@@ -38,9 +40,11 @@ const jsonContent = (name: keyof typeof schemas) => ({ "application/json": { sch
 const error = (description: string) => ({ description, content: jsonContent("ErrorBody") });
 const unavailable = {
   description:
-    "Kafka did not acknowledge within the deadline, or is unreachable. `reason` names the cause " +
-    "(not_connected, timed_out, send_failed, too_large, overloaded, shutting_down) and " +
-    "`may_have_been_written` says whether a send was attempted: retry with the same Idempotency-Key.",
+    "Kafka did not acknowledge within the deadline, or is unreachable, and the order could not be " +
+    "queued either (outbox full, or ORDER_OUTBOX=off). `reason` names the cause (not_connected, " +
+    "timed_out, send_failed, too_large, overloaded, shutting_down, outbox_full, outbox_unavailable) " +
+    "and `may_have_been_written` says whether a send was attempted: retry with the same " +
+    "Idempotency-Key.",
   headers: {
     "Retry-After": { schema: { type: "integer" }, description: "Seconds to wait before retrying" },
   },
@@ -80,8 +84,14 @@ export function buildOpenApi(): Record<string, unknown> {
           },
           responses: {
             "202": {
-              description: "Kafka acknowledged the OrderPlaced event",
-              content: jsonContent("OrderAccepted"),
+              description: "Kafka acknowledged the OrderPlaced event (status accepted), or Kafka " +
+                "could not take it in time and it is stored in the producer's durable outbox, to " +
+                "be relayed in order once Kafka is back (status queued)",
+              content: {
+                "application/json": {
+                  schema: { oneOf: [ref("OrderAccepted"), ref("OrderQueued")] },
+                },
+              },
             },
             "400": error(
               "Malformed JSON, schema violation, or bad Idempotency-Key; nothing was published",
@@ -105,7 +115,8 @@ export function buildOpenApi(): Record<string, unknown> {
           },
           responses: {
             "202": {
-              description: "Kafka acknowledged every event",
+              description:
+                "Kafka acknowledged every event (status accepted), or all are in the outbox (status queued)",
               content: jsonContent("BatchAccepted"),
             },
             "400": error(

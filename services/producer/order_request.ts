@@ -42,8 +42,25 @@ export const OrderAccepted = z.object({
 /** `202` answer of `POST /order`. */
 export type OrderAccepted = z.infer<typeof OrderAccepted>;
 
+/** `202` answer of `POST /order` when Kafka could not take it in time: stored in the outbox. */
+export const OrderQueued = z.object({
+  order_id: z.uuid(),
+  event_id: z.uuid(),
+  status: z.literal("queued").describe(
+    "Stored durably on the producer's disk; relayed to Kafka, in order, once it is back",
+  ),
+});
+/** `202` answer of `POST /order` when the order went to the outbox. */
+export type OrderQueued = z.infer<typeof OrderQueued>;
+
 /** `202` answer of `POST /orders/batch`. */
-export const BatchAccepted = z.object({ accepted: z.int().min(1), order_ids: z.array(z.uuid()) });
+export const BatchAccepted = z.object({
+  accepted: z.int().min(1),
+  order_ids: z.array(z.uuid()),
+  status: z.enum(["accepted", "queued"]).describe(
+    "accepted: Kafka acknowledged every event; queued: all are in the producer's outbox",
+  ),
+});
 /** `202` answer of `POST /orders/batch`. */
 export type BatchAccepted = z.infer<typeof BatchAccepted>;
 

@@ -8,7 +8,9 @@ import { json } from "@campus/shared/http";
 import { describeIssues, issueViews } from "@campus/shared/issues";
 import type { Logger } from "@campus/shared/log";
 import type { OrderPlaced } from "@campus/shared/events/order_placed";
-import { type Ack, PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
+import { PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
+import { OutboxFullError, OutboxUnavailableError } from "./outbox.ts";
+import type { PlaceEvents } from "./order_sink.ts";
 import { type IdempotencyBounds, IdempotencyCache, IdempotencyConflict } from "./idempotency.ts";
 import { IDEMPOTENCY_KEY, orderIdForKey } from "./order_ids.ts";
 import {
@@ -17,16 +19,15 @@ import {
   ORDER_BODY_LIMIT_BYTES,
   type OrderAccepted,
   OrderBatchRequest,
+  type OrderQueued,
   OrderRequest,
 } from "./order_request.ts";
 import { readJsonBody } from "@campus/shared/read_body";
 
-/** Publishes events and resolves with where each landed; throws PublishUnavailableError. */
-export type PublishEvents = (events: OrderPlaced[]) => Promise<Ack[]>;
-
 /** What the order routes need. */
 export interface PlaceOrdersDeps {
-  publish: PublishEvents;
+  /** Sends events to Kafka, or to the outbox (order_sink.ts). */
+  place: PlaceEvents;
   now: () => Date;
   newId: () => string;
   logger: Logger;
@@ -36,6 +37,8 @@ export interface PlaceOrdersDeps {
   idempotencyBounds?: Partial<IdempotencyBounds>;
   /** Called with the number of orders Kafka acknowledged. */
   onAccepted?: (count: number) => void;
+  /** Called with the number of orders stored in the outbox. */
+  onQueued?: (count: number) => void;
 }
 
 /** 400 with every issue, summarised in one sentence that names each bad place. */
@@ -51,7 +54,9 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
   placeBatch: (request: Request) => Promise<Response>;
 } {
   const retryAfter = String(deps.retryAfterSeconds ?? 1);
-  const remembered = new IdempotencyCache<OrderAccepted | BatchAccepted>(deps.idempotencyBounds);
+  const remembered = new IdempotencyCache<OrderAccepted | OrderQueued | BatchAccepted>(
+    deps.idempotencyBounds,
+  );
 
   const event = (orderId: string, order: OrderRequest, occurredAt: string): OrderPlaced => ({
     event_id: deps.newId(),
@@ -65,7 +70,7 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
   });
 
   /** Publishes and answers 202, or 503 when Kafka did not acknowledge in time. */
-  async function answer<T extends OrderAccepted | BatchAccepted>(
+  async function answer<T extends OrderAccepted | OrderQueued | BatchAccepted>(
     key: string | null,
     fingerprint: string,
     work: () => Promise<T>,
@@ -81,6 +86,16 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
         return json({ error: `${error.message}: send fewer orders per request` }, {
           status: 413,
         });
+      }
+      if (error instanceof OutboxFullError || error instanceof OutboxUnavailableError) {
+        deps.logger.warn("order neither acknowledged by kafka nor queued", {
+          error: error.message,
+        });
+        return json({
+          error: `${error.message}; nothing was stored: retry later`,
+          reason: error instanceof OutboxFullError ? "outbox_full" : "outbox_unavailable",
+          may_have_been_written: false,
+        }, { status: 503, headers: { "retry-after": retryAfter } });
       }
       if (error instanceof PublishUnavailableError) {
         deps.logger.warn("order not acknowledged by kafka", {
@@ -127,7 +142,16 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
         async () => {
           const orderId = key === null ? deps.newId() : await orderIdForKey(order, key);
           const placed = event(orderId, order, deps.now().toISOString());
-          const [ack] = await deps.publish([placed]);
+          const placement = await deps.place([placed]);
+          if (placement.status === "queued") {
+            deps.onQueued?.(1);
+            return {
+              order_id: placed.order_id,
+              event_id: placed.event_id,
+              status: "queued",
+            } satisfies OrderQueued;
+          }
+          const [ack] = placement.acks;
           deps.onAccepted?.(1);
           return {
             order_id: placed.order_id,
@@ -163,11 +187,13 @@ export function createOrderRoutes(deps: PlaceOrdersDeps): {
             )
           ),
         );
-        await deps.publish(events);
-        deps.onAccepted?.(events.length);
+        const placement = await deps.place(events);
+        if (placement.status === "queued") deps.onQueued?.(events.length);
+        else deps.onAccepted?.(events.length);
         return {
           accepted: events.length,
           order_ids: events.map((placed) => placed.order_id),
+          status: placement.status,
         } satisfies BatchAccepted;
       });
     },

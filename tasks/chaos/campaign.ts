@@ -177,6 +177,12 @@ async function settle(
   const inventory = serviceUrl("inventory");
   const analytics = serviceUrl("analytics");
   try {
+    // Orders answered 202 "queued" are in the producer's outbox until relayed to Kafka.
+    await poll("the producer's outbox to be relayed to Kafka", async () => {
+      const ready = await getJson(`${serviceUrl("producer")}/ready`, ANSWER_TIMEOUT_MS);
+      const outbox = ready?.outbox as { depth?: number } | undefined;
+      return ready && (outbox === undefined || outbox.depth === 0) ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
     await poll("inventory to own every partition and have decided every order", async () => {
       const ready = await getJson(`${inventory}/ready`, ANSWER_TIMEOUT_MS);
       const lag = await getJson(`${inventory}/lag?fresh=true`, ANSWER_TIMEOUT_MS);
@@ -224,6 +230,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   await using stack = await ChaosStack.start({
     logDir: files.logs,
     menuFile,
+    outboxDir: `${outDir}/outbox`,
     ensureTopics: async (bootstrap) => {
       kafka = createKafka({ clientId: "chaos", brokers: [bootstrap], logger: quiet });
       const admin = kafka.admin();

@@ -81,6 +81,8 @@ export class ChaosStack implements AsyncDisposable {
   static async start(options: {
     logDir: string;
     menuFile: string;
+    /** The producer's outbox: emptied first, since the broker starts empty too. */
+    outboxDir: string;
     ensureTopics: (bootstrap: string) => Promise<void>;
   }): Promise<ChaosStack> {
     const busy = Object.values(CHAOS_PORTS).filter((port) => isPortInUse("127.0.0.1", port));
@@ -90,6 +92,7 @@ export class ChaosStack implements AsyncDisposable {
       );
     }
     await Deno.mkdir(options.logDir, { recursive: true });
+    await Deno.remove(options.outboxDir, { recursive: true }).catch(() => {});
     const logs = new Map<ProcessName, Deno.FsFile>();
     for (const name of Object.keys(TASK_OF).concat("broker") as ProcessName[]) {
       logs.set(
@@ -119,7 +122,11 @@ export class ChaosStack implements AsyncDisposable {
       INVENTORY_FILE: options.menuFile,
     });
     const env = {
-      producer: { ...common, PRODUCER_PORT: String(CHAOS_PORTS.producer) },
+      producer: {
+        ...common,
+        PRODUCER_PORT: String(CHAOS_PORTS.producer),
+        ORDER_OUTBOX_DIR: options.outboxDir,
+      },
       inventory: inventoryEnv("inventory"),
       "inventory-2": inventoryEnv("inventory-2"),
       analytics: { ...common, ANALYTICS_PORT: String(CHAOS_PORTS.analytics) },
