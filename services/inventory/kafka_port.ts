@@ -167,7 +167,7 @@ function kafkaMember(kafka: Kafka): GroupMember {
       await consumer.run({
         autoCommit: false, // offsets commit inside each transaction
         eachBatchAutoResolve: false, // a chunk not committed must be fetched again
-        partitionsConsumedConcurrently: 3,
+        partitionsConsumedConcurrently: 6,
         eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
           eachBatch({
             partition: batch.partition,
