@@ -152,7 +152,7 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
       await consumer.connect();
       await consumer.subscribe({ topic: INVENTORY_EVENTS, fromBeginning: true });
       await consumer.run({
-        partitionsConsumedConcurrently: 6,
+        partitionsConsumedConcurrently: 3,
         // kafkajs commits after every batch it hands to eachBatch, but a fetch that holds only
         // aborted records and transaction markers it merely resolves, committing it only once a
         // threshold is reached. With none set, the committed offsets (and so the lag) stayed

@@ -167,7 +167,7 @@ function kafkaMember(kafka: Kafka): GroupMember {
       await consumer.run({
         autoCommit: false, // offsets commit inside each transaction
         eachBatchAutoResolve: false, // a chunk not committed must be fetched again
-        partitionsConsumedConcurrently: 6,
+        partitionsConsumedConcurrently: 3,
         eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
           eachBatch({
             partition: batch.partition,
