@@ -13,6 +13,7 @@ import {
 import process from "node:process";
 import type { Logger, LogLevel } from "./log.ts";
 import type { TopicSpec } from "./topics.ts";
+import { sleep } from "./timing.ts";
 
 /** The kafkajs log level matching ours, so kafkajs does not even build lines we would drop. */
 export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
@@ -275,23 +276,11 @@ export async function connectWithRetry(
           retry_in_ms: delayMs,
         });
       }
-      await abortableDelay(delayMs, options.signal);
+      await sleep(delayMs, options.signal);
       delayMs = Math.min(delayMs * 2, maxDelayMs);
     }
   }
   return false;
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /**

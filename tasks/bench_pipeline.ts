@@ -14,7 +14,7 @@ import { latencyChart } from "./pipeline/chart.ts";
 import { type KafkaCeiling, measureKafkaCeiling } from "./pipeline/ceiling.ts";
 import { runOpenLoop } from "./pipeline/open_loop.ts";
 import { PipelineTracker } from "./pipeline/tracker.ts";
-import { rssOfListener } from "./pipeline/rss.ts";
+import { rssOfListener } from "./lib/rss.ts";
 
 const USAGE = `Usage: ./denow task bench:pipeline [options]
 

@@ -11,6 +11,7 @@ import { poll } from "@campus/shared/timing";
 import { type Child, spawnChild } from "./lib/child.ts";
 import { formatTable } from "./load/stats.ts";
 import { isPortInUse } from "./lib/ports.ts";
+import { rssOfListener } from "./lib/rss.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -115,20 +116,8 @@ async function lag(): Promise<number> {
 
 /** Resident memory in MiB of the processes listening on `ports`. */
 async function rssOfListeners(ports: number[]): Promise<number[]> {
-  const sizes: number[] = [];
-  for (const port of ports) {
-    const ss = await new Deno.Command("ss", {
-      args: ["-Htlnp", `sport = :${port}`],
-      stdout: "piped",
-    })
-      .output();
-    const pid = /pid=(\d+)/.exec(new TextDecoder().decode(ss.stdout))?.[1];
-    if (!pid) continue;
-    const ps = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", pid], stdout: "piped" })
-      .output();
-    sizes.push(Math.round(Number(new TextDecoder().decode(ps.stdout).trim()) / 1024));
-  }
-  return sizes;
+  const sizes = await Promise.all(ports.map(rssOfListener));
+  return sizes.filter((size) => size !== undefined);
 }
 
 const rows: string[][] = [];

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Logger } from "@campus/shared/log";
+import { sleep } from "@campus/shared/timing";
 import type { Connection, OutgoingMessage } from "./batcher.ts";
 import { messageBytes } from "./batcher.ts";
 import type { NewOutboxOrder, OutboxStore } from "./outbox_store.ts";
@@ -72,18 +73,6 @@ interface PendingAppend {
   reject(error: Error): void;
 }
 
-function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}
-
 /** Resolves when `promise` settles or `signal` aborts, leaving no listener behind. */
 function untilAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -114,7 +103,7 @@ export class OrderOutbox {
     this.#options = options;
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? sleepFor;
+    this.#sleep = options.sleep ?? sleep;
   }
 
   /** True while the outbox holds orders (stored or being stored): new orders must go here too. */
