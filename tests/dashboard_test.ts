@@ -55,6 +55,12 @@ Deno.test({
   assert.ok(stock.includes("pizza"), `stock of every item, got ${stock}`);
   const bars = await page.evaluate("document.querySelectorAll('#per-minute-chart rect').length");
   assert.ok(Number(bars) >= 1, "orders per minute drawn");
+  // The producer's outbox, read from its /ready: empty, with the producer connected to Kafka.
+  assert.equal(await page.evaluate("document.getElementById('outbox-depth').textContent"), "0");
+  assert.match(
+    String(await page.evaluate("document.getElementById('producer-kafka').textContent")),
+    /^1 of 1 producer\(s\) connected to Kafka$/,
+  );
 
   await Deno.mkdir(".data/test-artifacts", { recursive: true });
   await page.screenshot(".data/test-artifacts/dashboard.png");
