@@ -66,15 +66,30 @@ export class Http1Connection {
 
   /** Sends `request` and resolves with the response's status once its body has arrived. */
   async send(request: Uint8Array): Promise<number> {
+    return (await this.#exchange(request, false)).status;
+  }
+
+  /** Sends `request` and resolves with the response's status and its body as text. */
+  async exchange(request: Uint8Array): Promise<{ status: number; body: string }> {
+    return await this.#exchange(request, true);
+  }
+
+  async #exchange(
+    request: Uint8Array,
+    keepBody: boolean,
+  ): Promise<{ status: number; body: string }> {
     let written = 0;
     while (written < request.length) written += await this.conn.write(request.subarray(written));
     while (true) {
       const head = parseResponseHead(this.#buffer, this.#length);
       if (head && this.#length >= head.headEnd + head.contentLength) {
         const used = head.headEnd + head.contentLength;
+        const body = keepBody
+          ? new TextDecoder().decode(this.#buffer.subarray(head.headEnd, used))
+          : "";
         this.#buffer.copyWithin(0, used, this.#length);
         this.#length -= used;
-        return head.status;
+        return { status: head.status, body };
       }
       if (this.#length === this.#buffer.length) {
         const bigger = new Uint8Array(this.#buffer.length * 2);
