@@ -4,7 +4,7 @@ import type { OrderPlaced } from "@campus/shared/events/order_placed";
 import { type Ack, PublishTooLargeError, PublishUnavailableError } from "./batcher.ts";
 import { createOrderSink } from "./order_sink.ts";
 import { OrderOutbox, OutboxFullError } from "./outbox.ts";
-import type { NewOutboxOrder, OutboxStore, StoredOutboxOrder } from "./outbox_store.ts";
+import { MemoryOutboxStore } from "./testdata/memory_outbox_store.ts";
 
 const event = (n: number, item = "pizza"): OrderPlaced => ({
   event_id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
@@ -17,33 +17,8 @@ const event = (n: number, item = "pizza"): OrderPlaced => ({
   quantity: 1,
 });
 
-function memoryStore(): OutboxStore & { rows: StoredOutboxOrder[] } {
-  let seq = 0;
-  const store = {
-    rows: [] as StoredOutboxOrder[],
-    append(orders: readonly NewOutboxOrder[]) {
-      for (const order of orders) store.rows.push({ ...order, seq: ++seq });
-    },
-    oldest: (limit: number) => store.rows.slice(0, limit),
-    removeThrough(through: number) {
-      store.rows = store.rows.filter((row) => row.seq > through);
-    },
-    get depth() {
-      return store.rows.length;
-    },
-    get bytes() {
-      return store.rows.reduce((sum, row) => sum + row.bytes, 0);
-    },
-    get oldestCreatedAt() {
-      return store.rows[0]?.createdAt;
-    },
-    close() {},
-  };
-  return store;
-}
-
 function setup(publish: (events: OrderPlaced[]) => Promise<Ack[]>, ready = true) {
-  const store = memoryStore();
+  const store = new MemoryOutboxStore();
   const connection = { ready, whenReady: () => new Promise<void>(() => {}) };
   const outbox = new OrderOutbox({
     store,
@@ -103,7 +78,7 @@ Deno.test("a direct send Kafka did not acknowledge in time is queued; while the 
 });
 
 Deno.test("a send that may have been written and then finds the outbox full answers with the send's failure", async () => {
-  const store = memoryStore();
+  const store = new MemoryOutboxStore();
   const connection = { ready: true, whenReady: () => Promise.resolve() };
   const outbox = new OrderOutbox({
     store,
