@@ -29,16 +29,16 @@ export class MemoryOutboxStore implements OutboxStore {
   removeThrough(seq: number): void {
     this.rows = this.rows.filter((row) => row.seq > seq);
   }
-  get depth() {
+  get depth(): number {
     return this.rows.length;
   }
-  get bytes() {
+  get bytes(): number {
     return this.rows.reduce((sum, row) => sum + row.bytes, 0);
   }
-  get oldestCreatedAt() {
+  get oldestCreatedAt(): number | undefined {
     return this.rows[0]?.createdAt;
   }
-  close() {
+  close(): void {
     this.closed = true;
   }
 }
