@@ -5,6 +5,7 @@
  * @module
  */
 import type { InventoryEvent } from "@campus/shared/events/inventory";
+import { IdWindow } from "@campus/shared/id_window";
 
 /** Per-item counts. */
 export interface ItemCounts {
@@ -45,8 +46,8 @@ export const UNKNOWN_ITEMS = "(unknown items)";
 /** The bounds of a {@linkcode MetricsAccumulator}; every structure it keeps has one. */
 export interface MetricsBounds {
   /**
-   * Order ids remembered per partition of inventory-events to count each order once (about 80
-   * bytes each). Past the bound the oldest are forgotten first: a decision repeating an order
+   * Order ids remembered per partition of inventory-events to count each order once (about 40
+   * bytes each, see IdWindow). Past the bound the oldest are forgotten first: a decision repeating an order
    * counted more than this many orders earlier on its partition is counted again. Inventory
    * repeats a decision only after `deno task rebuild`, and always on the same partition (the key
    * is the item), so per partition the outcome does not depend on how partitions interleave.
@@ -56,7 +57,7 @@ export interface MetricsBounds {
   perMinuteWindow: number;
 }
 
-/** Defaults: about 8 MB of order ids per partition, and a day of minutes. */
+/** Defaults: about 4 MB of order ids per partition, and a day of minutes. */
 export const DEFAULT_METRICS_BOUNDS: MetricsBounds = {
   maxRememberedOrders: 100_000,
   perMinuteWindow: 24 * 60,
@@ -97,7 +98,7 @@ export interface PartitionCounts {
  * {@linkcode MetricsBounds}); the same records in the same order always give the same counts.
  */
 export class PartitionAccumulator {
-  #seen = new Set<string>();
+  #seen: IdWindow;
   #bounds: MetricsBounds;
   /** Minutes before this one are out of `per_minute` for good (the window only moves forward). */
   #horizonMinuteMs = -Infinity;
@@ -114,6 +115,7 @@ export class PartitionAccumulator {
 
   constructor(bounds: Partial<MetricsBounds> = {}) {
     this.#bounds = { ...DEFAULT_METRICS_BOUNDS, ...bounds };
+    this.#seen = new IdWindow(this.#bounds.maxRememberedOrders);
   }
 
   /** Counts a record that is not a valid decision. */
@@ -130,11 +132,7 @@ export class PartitionAccumulator {
       this.#duplicates++;
       return false;
     }
-    seen.add(event.order_id);
-    if (seen.size > this.#bounds.maxRememberedOrders) {
-      const oldest = seen.values().next().value; // insertion order: the oldest first
-      if (oldest !== undefined) seen.delete(oldest);
-    }
+    seen.add(event.order_id); // beyond the bound the oldest is forgotten
     const success = event.event_type === "InventoryReserved";
     if (success) this.#successful++;
     else {
