@@ -21,6 +21,10 @@ export interface DecodeFailure {
   detail: string;
 }
 
+// Shared: a decoder per message was measurable in the consumers' profiles, and a non-streaming
+// decode keeps no state between calls.
+const utf8 = new TextDecoder();
+
 /** Decodes and validates a message value; never throws. */
 export function decodeEvent<Schema extends z.ZodType>(
   schema: Schema,
@@ -31,7 +35,7 @@ export function decodeEvent<Schema extends z.ZodType>(
   }
   let json: unknown;
   try {
-    json = JSON.parse(typeof value === "string" ? value : new TextDecoder().decode(value));
+    json = JSON.parse(typeof value === "string" ? value : utf8.decode(value));
   } catch (error) {
     return {
       ok: false,
