@@ -14,7 +14,8 @@ import { latencyChart } from "./pipeline/chart.ts";
 import { type KafkaCeiling, measureKafkaCeiling } from "./pipeline/ceiling.ts";
 import { runOpenLoop } from "./pipeline/open_loop.ts";
 import { PipelineTracker } from "./pipeline/tracker.ts";
-import { rssOfListener } from "./lib/rss.ts";
+import { pidOfListener, rssOfListener } from "./lib/rss.ts";
+import { cpuSecondsOf, machineBusySeconds } from "./lib/cpu.ts";
 
 const USAGE = `Usage: ./denow task bench:pipeline [options]
 
@@ -23,8 +24,9 @@ measures Kafka's own ceiling on this machine (ProducerPerformance and ConsumerPe
 sends orders open loop (each at its planned time, latency counted from that time) at each rate of a
 ladder, and reports per step: achieved rate, errors, p50/p90/p99/max of the time to 202, to the
 decision committed on inventory-events, and to analytics having counted it (its group's committed
-offset past the decision), and the peak RSS of every process. Writes the table (JSON) and a
-latency-vs-throughput chart (SVG) to --out.
+offset past the decision), the peak RSS of every process, and the CPU each process used per order
+(this benchmark's own load client and tracker included) with how busy the machine's cores were.
+Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
 
   --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000)
   --step-seconds N      length of each step (default 15)
@@ -167,6 +169,47 @@ const sampler = setInterval(async () => {
 const tracker = new PipelineTracker(kafka, PREFIX);
 await tracker.start();
 
+/** The processes whose CPU time each step reads: the four listeners and this one. */
+const PIDS = new Map<string, number>([["bench", Deno.pid]]);
+for (const [name, port] of Object.entries(LISTENERS)) {
+  const pid = await pidOfListener(port);
+  if (pid !== undefined) PIDS.set(name, pid);
+}
+const CPU_NAMES = ["producer", "inventory", "analytics", "broker", "bench"];
+const CORES = navigator.hardwareConcurrency;
+
+interface CpuSnapshot {
+  atMs: number;
+  machineSeconds: number;
+  seconds: Map<string, number>;
+}
+async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const seconds = new Map<string, number>();
+  for (const [name, pid] of PIDS) {
+    const used = await cpuSecondsOf(pid);
+    if (used !== undefined) seconds.set(name, used);
+  }
+  return { atMs: performance.now(), machineSeconds: await machineBusySeconds(), seconds };
+}
+
+/** What a step cost: CPU µs per accepted order of each process, and the cores' busy share. */
+interface StepCpu {
+  microsecondsPerOrder: Record<string, number>;
+  machineBusyPercent: number;
+}
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, orders: number): StepCpu {
+  const microsecondsPerOrder: Record<string, number> = {};
+  for (const [name, seconds] of after.seconds) {
+    const start = before.seconds.get(name);
+    if (start !== undefined) microsecondsPerOrder[name] = (seconds - start) * 1e6 / orders;
+  }
+  const wallSeconds = (after.atMs - before.atMs) / 1000;
+  return {
+    microsecondsPerOrder,
+    machineBusyPercent: 100 * (after.machineSeconds - before.machineSeconds) / wallSeconds / CORES,
+  };
+}
+
 function plan(step: number) {
   return (index: number) =>
     buildPost(
@@ -192,6 +235,7 @@ interface StepResult {
   undecided: number;
   uncounted: number;
   rssMiB: Record<string, number>;
+  cpu: StepCpu;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 1];
@@ -205,6 +249,7 @@ async function runStep(step: number, rate: number, seconds: number): Promise<Ste
   const times = tracker.expect(step, total);
   peaks.clear();
   say(`step ${step}: ${rate.toLocaleString("en-US")} orders/s for ${seconds} s`);
+  const cpuBefore = await cpuSnapshot();
   const result = await runOpenLoop({
     rate,
     seconds,
@@ -219,6 +264,8 @@ async function runStep(step: number, rate: number, seconds: number): Promise<Ste
     timeoutMs: 60_000,
     intervalMs: 100,
   }).catch(() => say(`step ${step}: ${accepted - times.counted} orders not counted in 60 s`));
+  // From the first order sent until the last one counted: the whole cost of the step's orders.
+  const cpu = cpuBetween(cpuBefore, await cpuSnapshot(), Math.max(1, accepted));
   const ack: number[] = [];
   const decided: number[] = [];
   const counted: number[] = [];
@@ -253,6 +300,7 @@ async function runStep(step: number, rate: number, seconds: number): Promise<Ste
     undecided: accepted - times.decided,
     uncounted: accepted - times.counted,
     rssMiB: Object.fromEntries(peaks),
+    cpu,
   };
 }
 
@@ -280,6 +328,8 @@ console.log(formatTable(
     "to counted",
     "decided→counted",
     "peak RSS MiB (prod/inv/ana/broker)",
+    "CPU µs/order (prod/inv/ana/broker/bench)",
+    "cores busy",
   ],
   results.map((r) => [
     r.targetRate.toLocaleString("en-US"),
@@ -293,6 +343,11 @@ console.log(formatTable(
     ["producer", "inventory", "analytics", "broker"].map((name) => r.rssMiB[name] ?? "-").join(
       " / ",
     ),
+    CPU_NAMES.map((name) => {
+      const micros = r.cpu.microsecondsPerOrder[name];
+      return micros === undefined ? "-" : Math.round(micros).toLocaleString("en-US");
+    }).join(" / "),
+    `${Math.round(r.cpu.machineBusyPercent)} %`,
   ]),
 ));
 const sustained = results.filter((r) =>
