@@ -31,6 +31,9 @@ Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
   --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000)
   --step-seconds N      length of each step (default 15)
   --hold RATE:SECONDS   one more step held longer (default 2000:60; "none" for none)
+  --warmup RATE:SECONDS orders sent first and not reported (default 2000:30): the broker's JIT
+                        compiler alone took 15 s of CPU in its first minute, and without a
+                        warm-up the first steps measured the compiler more than the pipeline
   --connections N       keep-alive connections of the load client (default 256)
   --growth SIZES        then grow the history to each size (e.g. 100000,250000,500000,1000000):
                         RSS of each process, inventory restart (restore) time, analytics replay time
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     ladder: { type: "string", default: "1000,2000,5000,10000,15000" },
     "step-seconds": { type: "string", default: "15" },
     hold: { type: "string", default: "2000:60" },
+    warmup: { type: "string", default: "2000:30" },
     connections: { type: "string", default: "256" },
     growth: { type: "string" },
     "no-ceiling": { type: "boolean" },
@@ -67,6 +71,11 @@ const steps: { rate: number; seconds: number }[] = values.ladder.split(",").map(
 if (values.hold !== "none") {
   const [rate, seconds] = values.hold.split(":").map(Number);
   steps.push({ rate: rate!, seconds: seconds! });
+}
+const [warmupRate, warmupSeconds] = values.warmup.split(":").map(Number);
+if (!(warmupRate! > 0 && warmupSeconds! > 0)) {
+  console.error(`--warmup must be RATE:SECONDS, e.g. 2000:30, got "${values.warmup}"`);
+  Deno.exit(2);
 }
 const growth = values.growth?.split(",").map(Number) ?? [];
 const say = (line: string) => console.log(`bench:pipeline | ${line}`);
@@ -304,8 +313,8 @@ async function runStep(step: number, rate: number, seconds: number): Promise<Ste
   };
 }
 
-say("warm-up: 500 orders/s for 3 s");
-await runStep(0, 500, 3);
+say(`warm-up: ${warmupRate!.toLocaleString("en-US")} orders/s for ${warmupSeconds} s`);
+await runStep(0, warmupRate!, warmupSeconds!);
 const results: StepResult[] = [];
 for (const [index, { rate, seconds }] of steps.entries()) {
   results.push(await runStep(index + 1, rate, seconds));

@@ -141,7 +141,13 @@ function kafkaMember(kafka: Kafka): GroupMember {
   const consumer: Consumer = kafka.consumer({
     groupId: INVENTORY_GROUP,
     readUncommitted: false,
-    maxWaitTimeInMs: 250,
+    // Each fetch becomes one transaction per partition it holds: at low rates a fetch answered as
+    // soon as one order arrived made hundreds of tiny transactions a second, and the broker spent
+    // a core on them. Waiting up to 25 ms for 64 KiB (about 200 orders) measured, at 1,000 to
+    // 5,000 orders/s with the whole pipeline on 2 cores: broker CPU per order down by a third
+    // or more, inventory's by 40 %, and decided p99 the same or lower.
+    minBytes: 64 * 1024,
+    maxWaitTimeInMs: 25,
     // About one chunk per partition per fetch; kafkajs's 10 MB default mostly costs memory.
     maxBytesPerPartition: 384 * 1024,
     maxBytes: 1024 * 1024,
