@@ -198,6 +198,14 @@ export class IdWindow {
   }
 }
 
+/**
+ * The form under which `id` is compared: a UUID in lower case, any other string as it is. For
+ * sets of ids kept beside an IdWindow, so that both agree on what "the same id" is.
+ */
+export function idKey(id: string): string {
+  return parseUuid(id) ? id.toLowerCase() : id;
+}
+
 /** A power of two at least twice `capacity`: the table stays at most half full. */
 function tableSizeFor(capacity: number): number {
   let size = 16;

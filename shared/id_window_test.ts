@@ -40,39 +40,67 @@ function random(seed: number): () => number {
   };
 }
 
+/** Random adds, repeats, lookups and forgets against the model; returns the largest size seen. */
+function compareWithModel(
+  options: { seed: number; bound: number; poolSize: number; forgetChance: number; steps: number },
+): number {
+  const { seed, bound, poolSize, forgetChance, steps } = options;
+  const next = random(seed);
+  const window = new IdWindow(bound);
+  const model = new MapWindow(bound);
+  // Ids repeat as often as the pool is small; a few are not UUIDs, some differ only in case.
+  const pool = Array.from({ length: poolSize }, (_, index) => {
+    if (index % 11 === 0) return `order-${index}`;
+    const uuid = crypto.randomUUID();
+    return index % 7 === 0 ? uuid.toUpperCase() : uuid;
+  });
+  let tag = 0;
+  let largest = 0;
+  for (let step = 0; step < steps; step++) {
+    const roll = next();
+    const id = pool[Math.floor(next() * pool.length)]!;
+    if (roll < forgetChance) {
+      const cutoff = tag - Math.floor(next() * 50);
+      assert.equal(
+        window.forgetTaggedBefore(cutoff),
+        model.forgetTaggedBefore(cutoff),
+        `step ${step}`,
+      );
+    } else if (roll < 0.6) {
+      tag += Math.floor(next() * 3);
+      window.add(id, tag);
+      model.add(id, tag);
+    } else {
+      assert.equal(window.has(id), model.has(id), `seed ${seed} step ${step}: has(${id})`);
+    }
+    assert.equal(window.size, model.size, `seed ${seed} step ${step}: size`);
+    largest = Math.max(largest, window.size);
+  }
+  for (const id of pool) assert.equal(window.has(id), model.has(id), `seed ${seed}: final ${id}`);
+  return largest;
+}
+
 Deno.test("IdWindow behaves as a bounded oldest-first map through random adds, repeats and forgets", () => {
   for (const [seed, bound] of [[1, 1], [2, 3], [3, 17], [4, 100], [5, 1500]] as const) {
-    const next = random(seed);
-    const window = new IdWindow(bound);
-    const model = new MapWindow(bound);
-    // A small pool so ids repeat often; a few are not UUIDs, some differ from others only in case.
-    const pool = Array.from({ length: bound * 3 + 5 }, (_, index) => {
-      if (index % 11 === 0) return `order-${index}`;
-      const uuid = crypto.randomUUID();
-      return index % 7 === 0 ? uuid.toUpperCase() : uuid;
-    });
-    let tag = 0;
-    for (let step = 0; step < 20_000; step++) {
-      const roll = next();
-      const id = pool[Math.floor(next() * pool.length)]!;
-      if (roll < 0.02) {
-        const cutoff = tag - Math.floor(next() * 50);
-        assert.equal(
-          window.forgetTaggedBefore(cutoff),
-          model.forgetTaggedBefore(cutoff),
-          `step ${step}`,
-        );
-      } else if (roll < 0.6) {
-        tag += Math.floor(next() * 3);
-        window.add(id, tag);
-        model.add(id, tag);
-      } else {
-        assert.equal(window.has(id), model.has(id), `seed ${seed} step ${step}: has(${id})`);
-      }
-      assert.equal(window.size, model.size, `seed ${seed} step ${step}: size`);
-    }
-    for (const id of pool) assert.equal(window.has(id), model.has(id), `seed ${seed}: final ${id}`);
+    compareWithModel({ seed, bound, poolSize: bound * 3 + 5, forgetChance: 0.02, steps: 20_000 });
   }
+});
+
+Deno.test("IdWindow stays exact while it grows, wraps and compacts at its bound", () => {
+  // Rare forgets and a pool a little larger than the bound: the window fills, grows its ring from
+  // 1,024 slots, evicts at the bound and compacts the slots re-added ids left behind.
+  for (const [seed, bound] of [[6, 820], [7, 1500], [8, 3000]] as const) {
+    const largest = compareWithModel({
+      seed,
+      bound,
+      poolSize: Math.round(bound * 1.3),
+      forgetChance: 0.0005,
+      steps: 40_000,
+    });
+    assert.equal(largest, bound, `seed ${seed}: the window never reached its bound`);
+  }
+  // Many re-adds of a few ids under a large bound: compaction long before the ring's limit.
+  compareWithModel({ seed: 9, bound: 50_000, poolSize: 40, forgetChance: 0, steps: 20_000 });
 });
 
 Deno.test("IdWindow treats a UUID in capitals as the same id, and other strings exactly", () => {

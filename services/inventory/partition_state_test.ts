@@ -119,3 +119,34 @@ Deno.test("initialState() holds only the menu's items that hash to the partition
   assert.deepEqual([...state.stock.keys()].sort(), ["pizza", "salad"]);
   assert.equal(state.decided.size, 0);
 });
+
+Deno.test("an order id in capitals is the same order, within one chunk and across chunks", () => {
+  const state = initialState(PARTITION, { menu: MENU, partitionFor });
+  const order = orders(1)[0]!;
+  const shouted = {
+    ...order,
+    event_id: crypto.randomUUID(),
+    order_id: order.order_id.toUpperCase(),
+  };
+  const decideAll = (messages: OrderPlaced[], firstOffset: number) => {
+    const chunk = new PendingChunk(state, {
+      partitionFor,
+      newId: () => crypto.randomUUID(),
+      now: () => new Date(start),
+    });
+    messages.forEach((message, index) =>
+      chunk.decide({
+        partition: PARTITION,
+        offset: String(firstOffset + index),
+        key: message.item,
+        value: encodeEvent(OrderPlaced, message),
+      })
+    );
+    return chunk;
+  };
+  const first = decideAll([order, shouted], 0);
+  assert.deepEqual(first.entries.map(({ outcome }) => outcome.kind), ["decided", "duplicate"]);
+  applyChunk(state, first.committed(start));
+  const second = decideAll([shouted], 2);
+  assert.deepEqual(second.entries.map(({ outcome }) => outcome.kind), ["duplicate"]);
+});

@@ -8,6 +8,7 @@ import { type ConsumedMessage, type DecideContext, decideMessage } from "./decid
 import type { CommittedChunk, PartitionState } from "./partition_state.ts";
 import type { ChunkEntry } from "./records.ts";
 import type { Stock } from "./stock.ts";
+import { idKey } from "@campus/shared/id_window";
 
 /** One chunk being decided. */
 export class PendingChunk {
@@ -15,6 +16,7 @@ export class PendingChunk {
   readonly entries: ChunkEntry[] = [];
   /** Remaining units of each item this chunk reserved. */
   readonly stockChanges = new Map<string, number>();
+  /** Order ids decided in this chunk, as idKey() spells them (the committed ones' equality). */
   #decidedNow = new Set<string>();
   #stock: Stock;
   #lastOffset = "";
@@ -36,11 +38,12 @@ export class PendingChunk {
     const decided = decideMessage(message, {
       ...this.context,
       stock: this.#stock,
-      isDecided: (orderId) => this.#decidedNow.has(orderId) || this.state.decided.has(orderId),
+      isDecided: (orderId) =>
+        this.#decidedNow.has(idKey(orderId)) || this.state.decided.has(orderId),
     });
     if (decided.outcome.kind === "decided") {
       const { event } = decided.outcome;
-      this.#decidedNow.add(event.order_id);
+      this.#decidedNow.add(idKey(event.order_id));
       if (event.event_type === "InventoryReserved") {
         this.stockChanges.set(event.item, event.remaining);
       }
