@@ -28,7 +28,7 @@ offset past the decision), the peak RSS of every process, and the CPU each proce
 (this benchmark's own load client and tracker included) with how busy the machine's cores were.
 Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
 
-  --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000)
+  --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000; "none" for none)
   --step-seconds N      length of each step (default 15)
   --hold RATE:SECONDS   one more step held longer (default 2000:60; "none" for none)
   --warmup RATE:SECONDS orders sent first and not reported (default 2000:30): the broker's JIT
@@ -36,7 +36,10 @@ Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
                         warm-up the first steps measured the compiler more than the pipeline
   --connections N       keep-alive connections of the load client (default 256)
   --growth SIZES        then grow the history to each size (e.g. 100000,250000,500000,1000000):
-                        RSS of each process, inventory restart (restore) time, analytics replay time
+                        RSS of each process, inventory restart (restore) time, analytics replay time.
+                        Sizes count every order in the log, the ladder's too (about 600,000 with
+                        the default ladder, so smaller sizes are then measured at that count);
+                        for a curve from 100,000 run it alone: --ladder none --hold none
   --no-ceiling          skip Kafka's own tools
   --out DIR             where results go (default .data/bench/pipeline)`;
 
@@ -64,10 +67,12 @@ const PORTS = { producer: 16201, inventory: 16202, analytics: 16203 };
 const ITEMS = ["pizza", "burger", "pasta", "taco", "salad", "curry", "soup", "sushi", "lobster"];
 const PREFIX = "pl";
 const out = values.out;
-const steps: { rate: number; seconds: number }[] = values.ladder.split(",").map((rate) => ({
-  rate: Number(rate),
-  seconds: Number(values["step-seconds"]),
-}));
+const steps: { rate: number; seconds: number }[] = values.ladder === "none"
+  ? []
+  : values.ladder.split(",").map((rate) => ({
+    rate: Number(rate),
+    seconds: Number(values["step-seconds"]),
+  }));
 if (values.hold !== "none") {
   const [rate, seconds] = values.hold.split(":").map(Number);
   steps.push({ rate: rate!, seconds: seconds! });
@@ -313,111 +318,118 @@ async function runStep(step: number, rate: number, seconds: number): Promise<Ste
   };
 }
 
-say(`warm-up: ${warmupRate!.toLocaleString("en-US")} orders/s for ${warmupSeconds} s`);
-await runStep(0, warmupRate!, warmupSeconds!);
+if (steps.length > 0) {
+  say(`warm-up: ${warmupRate!.toLocaleString("en-US")} orders/s for ${warmupSeconds} s`);
+  await runStep(0, warmupRate!, warmupSeconds!);
+}
 const results: StepResult[] = [];
 for (const [index, { rate, seconds }] of steps.entries()) {
   results.push(await runStep(index + 1, rate, seconds));
 }
 
-const fmt = (ms: number) =>
-  Number.isNaN(ms) ? "-" : ms < 10 ? ms.toFixed(1) : Math.round(ms).toLocaleString("en-US");
-const triple = (values: number[]) => values.map(fmt).join(" / ");
-console.log(
-  `\nOpen-loop ladder (latency from each order's planned send time, ms: p50 / p90 / p99 / max)\n`,
-);
-console.log(formatTable(
-  [
-    "target/s",
-    "s",
-    "achieved/s",
-    "not 202 / not counted",
-    "to 202",
-    "to decided",
-    "to counted",
-    "decided→counted",
-    "peak RSS MiB (prod/inv/ana/broker)",
-    "CPU µs/order (prod/inv/ana/broker/bench)",
-    "cores busy",
-  ],
-  results.map((r) => [
-    r.targetRate.toLocaleString("en-US"),
-    String(r.seconds),
-    Math.round(r.achievedRate).toLocaleString("en-US"),
-    `${r.errors} / ${r.uncounted}`,
-    triple(r.ack),
-    triple(r.decided),
-    triple(r.counted),
-    triple(r.decisionToCount),
-    ["producer", "inventory", "analytics", "broker"].map((name) => r.rssMiB[name] ?? "-").join(
-      " / ",
-    ),
-    CPU_NAMES.map((name) => {
-      const micros = r.cpu.microsecondsPerOrder[name];
-      return micros === undefined ? "-" : Math.round(micros).toLocaleString("en-US");
-    }).join(" / "),
-    `${Math.round(r.cpu.machineBusyPercent)} %`,
-  ]),
-));
-const sustained = results.filter((r) =>
-  r.errors === 0 && r.uncounted === 0 && r.achievedRate >= 0.95 * r.targetRate &&
-  r.counted[2]! < 1000
-);
-const best = Math.max(0, ...sustained.map((r) => r.achievedRate));
-if (ceiling) {
+if (results.length > 0) {
+  const fmt = (ms: number) =>
+    Number.isNaN(ms) ? "-" : ms < 10 ? ms.toFixed(1) : Math.round(ms).toLocaleString("en-US");
+  const triple = (values: number[]) => values.map(fmt).join(" / ");
   console.log(
-    `\nKafka's own ceiling here: ProducerPerformance ${
-      Math.round(ceiling.producerPerSecond).toLocaleString("en-US")
-    }/s, ConsumerPerformance ${Math.round(ceiling.consumerPerSecond).toLocaleString("en-US")}/s.` +
-      ` Highest rate sustained end to end (no error, 95 % of target, p99 to counted < 1 s): ` +
-      `${Math.round(best).toLocaleString("en-US")}/s = ${
-        (100 * best / ceiling.producerPerSecond).toFixed(1)
-      } % of the producer ceiling.`,
+    `\nOpen-loop ladder (latency from each order's planned send time, ms: p50 / p90 / p99 / max)\n`,
   );
-}
+  console.log(formatTable(
+    [
+      "target/s",
+      "s",
+      "achieved/s",
+      "not 202 / not counted",
+      "to 202",
+      "to decided",
+      "to counted",
+      "decided→counted",
+      "peak RSS MiB (prod/inv/ana/broker)",
+      "CPU µs/order (prod/inv/ana/broker/bench)",
+      "cores busy",
+    ],
+    results.map((r) => [
+      r.targetRate.toLocaleString("en-US"),
+      String(r.seconds),
+      Math.round(r.achievedRate).toLocaleString("en-US"),
+      `${r.errors} / ${r.uncounted}`,
+      triple(r.ack),
+      triple(r.decided),
+      triple(r.counted),
+      triple(r.decisionToCount),
+      ["producer", "inventory", "analytics", "broker"].map((name) => r.rssMiB[name] ?? "-").join(
+        " / ",
+      ),
+      CPU_NAMES.map((name) => {
+        const micros = r.cpu.microsecondsPerOrder[name];
+        return micros === undefined ? "-" : Math.round(micros).toLocaleString("en-US");
+      }).join(" / "),
+      `${Math.round(r.cpu.machineBusyPercent)} %`,
+    ]),
+  ));
+  const sustained = results.filter((r) =>
+    r.errors === 0 && r.uncounted === 0 && r.achievedRate >= 0.95 * r.targetRate &&
+    r.counted[2]! < 1000
+  );
+  const best = Math.max(0, ...sustained.map((r) => r.achievedRate));
+  if (ceiling) {
+    console.log(
+      `\nKafka's own ceiling here: ProducerPerformance ${
+        Math.round(ceiling.producerPerSecond).toLocaleString("en-US")
+      }/s, ConsumerPerformance ${
+        Math.round(ceiling.consumerPerSecond).toLocaleString("en-US")
+      }/s.` +
+        ` Highest rate sustained end to end (no error, 95 % of target, p99 to counted < 1 s): ` +
+        `${Math.round(best).toLocaleString("en-US")}/s = ${
+          (100 * best / ceiling.producerPerSecond).toFixed(1)
+        } % of the producer ceiling.`,
+    );
+  }
 
-const chart = latencyChart(
-  "Campus orders on 2 cores: latency from planned send time vs achieved orders/s",
-  [
-    {
-      name: "202 p50",
-      color: "#7aa6e8",
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.ack[0]! })),
-    },
-    {
-      name: "202 p99",
-      color: "#1f5fbf",
-      dashed: true,
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.ack[2]! })),
-    },
-    {
-      name: "decided p50",
-      color: "#f0a35e",
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.decided[0]! })),
-    },
-    {
-      name: "decided p99",
-      color: "#c2600f",
-      dashed: true,
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.decided[2]! })),
-    },
-    {
-      name: "counted p50",
-      color: "#7cc47c",
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.counted[0]! })),
-    },
-    {
-      name: "counted p99",
-      color: "#2e8b2e",
-      dashed: true,
-      points: results.map((r) => ({ rate: r.achievedRate, ms: r.counted[2]! })),
-    },
-  ].map((series) => ({
-    ...series,
-    points: series.points.filter((point) => Number.isFinite(point.ms)),
-  })),
-);
-await Deno.writeTextFile(`${out}/latency.svg`, chart);
+  const chart = latencyChart(
+    "Campus orders on 2 cores: latency from planned send time vs achieved orders/s",
+    [
+      {
+        name: "202 p50",
+        color: "#7aa6e8",
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.ack[0]! })),
+      },
+      {
+        name: "202 p99",
+        color: "#1f5fbf",
+        dashed: true,
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.ack[2]! })),
+      },
+      {
+        name: "decided p50",
+        color: "#f0a35e",
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.decided[0]! })),
+      },
+      {
+        name: "decided p99",
+        color: "#c2600f",
+        dashed: true,
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.decided[2]! })),
+      },
+      {
+        name: "counted p50",
+        color: "#7cc47c",
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.counted[0]! })),
+      },
+      {
+        name: "counted p99",
+        color: "#2e8b2e",
+        dashed: true,
+        points: results.map((r) => ({ rate: r.achievedRate, ms: r.counted[2]! })),
+      },
+    ].map((series) => ({
+      ...series,
+      points: series.points.filter((point) => Number.isFinite(point.ms)),
+    })),
+  );
+  await Deno.writeTextFile(`${out}/latency.svg`, chart);
+  say(`wrote ${out}/latency.svg`);
+}
 
 interface GrowthRow {
   orders: number;
@@ -454,6 +466,8 @@ if (growth.length > 0) {
       timeoutMs: 600_000,
       intervalMs: 500,
     });
+    // What the log holds now: more than `size` where the ladder had already placed more.
+    const orders = await metrics();
     const rssMiB: Record<string, number> = {};
     for (const [name, port] of Object.entries(LISTENERS)) {
       rssMiB[name] = (await rssOfListener(port)) ?? Number.NaN;
@@ -478,9 +492,9 @@ if (growth.length > 0) {
     await replay.body?.cancel();
     if (replay.status !== 200) throw new Error(`replay answered ${replay.status}`);
     const replaySeconds = (performance.now() - replayAt) / 1000;
-    growthRows.push({ orders: size, rssMiB, restoreSeconds, replaySeconds });
+    growthRows.push({ orders, rssMiB, restoreSeconds, replaySeconds });
     say(
-      `${size.toLocaleString("en-US")} orders: inventory restored in ${
+      `${orders.toLocaleString("en-US")} orders: inventory restored in ${
         restoreSeconds.toFixed(1)
       } s, ` +
         `analytics replayed in ${replaySeconds.toFixed(1)} s, RSS ${JSON.stringify(rssMiB)}`,
@@ -513,7 +527,7 @@ await Deno.writeTextFile(
   `${out}/results.json`,
   JSON.stringify({ ceiling, steps: results, growth: growthRows }, null, 2) + "\n",
 );
-say(`wrote ${out}/results.json and ${out}/latency.svg`);
+say(`wrote ${out}/results.json`);
 clearInterval(sampler);
 if (growth.length === 0) await tracker.stop();
 await inventory[Symbol.asyncDispose]();
