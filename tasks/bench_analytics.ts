@@ -15,7 +15,15 @@ import { fillDecisions } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
 import { formatTable } from "./load/stats.ts";
 
-const { values: args } = parseArgs({ options: { events: { type: "string", default: "100000" } } });
+const { values: args } = parseArgs({
+  options: { events: { type: "string", default: "100000" }, help: { type: "boolean", short: "h" } },
+});
+if (args.help) {
+  console.log(
+    "Usage: ./denow task bench:analytics [--events 100000]\n\nReplay throughput of the analytics service over N inventory events on a broker of its own\n(127.0.0.1:19592), against a plain kafkajs consumer reading the same messages in the same run.",
+  );
+  Deno.exit(0);
+}
 const count = Number(args.events);
 if (!Number.isInteger(count) || count < 1) {
   console.error(`--events must be a whole number of at least 1, got "${args.events}"`);

@@ -16,7 +16,15 @@ import { fillOrders } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
 import { formatTable } from "./load/stats.ts";
 
-const { values: args } = parseArgs({ options: { orders: { type: "string", default: "100000" } } });
+const { values: args } = parseArgs({
+  options: { orders: { type: "string", default: "100000" }, help: { type: "boolean", short: "h" } },
+});
+if (args.help) {
+  console.log(
+    "Usage: ./denow task bench:inventory [--orders 100000]\n\nExactly-once throughput of the inventory service on a pre-filled order-events of N orders on a\nbroker of its own (127.0.0.1:19392), against a plain kafkajs pipe in the same run.",
+  );
+  Deno.exit(0);
+}
 const count = Number(args.orders);
 if (!Number.isInteger(count) || count < 1) {
   console.error(`--orders must be a whole number of at least 1, got "${args.orders}"`);
