@@ -148,12 +148,14 @@ function kafkaMember(kafka: Kafka): GroupMember {
     // or more, inventory's by 40 %, and decided p99 the same or lower.
     minBytes: 64 * 1024,
     maxWaitTimeInMs: 25,
-    // About one chunk per partition per fetch. Each fetch is read into 64 KiB blocks and joined
-    // into one buffer, garbage V8 collects late (it lets up to 64 MiB of dead buffers pile up):
-    // bench:inventory --orders 300000 peaked at 162-181 MiB RSS with 384 KiB / 1 MiB here and at
-    // 145-146 MiB with 192 KiB / 512 KiB, at 23,300-23,500 orders/s instead of 25,200-26,600.
-    maxBytesPerPartition: 192 * 1024,
-    maxBytes: 512 * 1024,
+    // About one chunk per partition per fetch, two partitions' worth a request. Each fetch is
+    // read into 64 KiB blocks and joined into one buffer that the decoded messages keep alive.
+    // bench:inventory --orders 300000 (six partitions), young generation 2 MB (deno.json):
+    // 24,100-29,300 orders/s first to last commit at 138-146 MiB peak RSS. With a 4 MB young
+    // generation, 192 KiB / 512 KiB (more, smaller transactions) did 21,600-22,900/s at
+    // 144-147 MiB, and 384 KiB / 1 MiB peaked at 157-181 MiB.
+    maxBytesPerPartition: 384 * 1024,
+    maxBytes: 768 * 1024,
     // Long processing delays heartbeat between messages, so they do not hit the session timeout.
     ...GROUP_SESSION,
     // kafkajs's consumers default to 5 retries whatever the client's: ride out a broker restart.
