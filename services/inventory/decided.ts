@@ -4,8 +4,8 @@
  *
  * Bounded twice: by time (ids decided more than the window ago are forgotten, as the changelog's
  * retention forgets them) and by count (beyond `maxEntries` the oldest decisions are forgotten
- * first). An id costs about 40 bytes (see IdWindow), so the default bound of 100,000 per
- * partition keeps all six partitions under 25 MB for any history. Past the bound, exactness holds
+ * first). An id costs about 37 bytes (see IdWindow), so the default bound of 100,000 per
+ * partition keeps all six partitions at about 22 MB for any history. Past the bound, exactness holds
  * for repeats among the newest `maxEntries` decisions of a partition; a repeat of an older order
  * would be decided again. The restore applies the same rule to the same decision order, so a restarted instance
  * remembers exactly what the live one did.
