@@ -11,6 +11,7 @@ import {
   type RetryOptions,
 } from "kafkajs";
 import process from "node:process";
+import "./kafkajs_varints.ts"; // every client made here writes varints in place
 import type { Logger, LogLevel } from "./log.ts";
 import type { TopicSpec } from "./topics.ts";
 import { sleep } from "./timing.ts";
