@@ -28,7 +28,8 @@ offset past the decision), the peak RSS of every process, and the CPU each proce
 (this benchmark's own load client and tracker included) with how busy the machine's cores were.
 Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
 
-  --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000; "none" for none)
+  --ladder RATES        orders/s of each step (default 1000,2000,5000,10000,15000,20000; "none"
+                        for none)
   --step-seconds N      length of each step (default 15)
   --hold RATE:SECONDS   one more step held longer (default 2000:60; "none" for none)
   --warmup RATE:SECONDS orders sent first and not reported (default 2000:30): the broker's JIT
@@ -37,7 +38,7 @@ Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
   --connections N       keep-alive connections of the load client (default 256)
   --growth SIZES        then grow the history to each size (e.g. 100000,250000,500000,1000000):
                         RSS of each process, inventory restart (restore) time, analytics replay time.
-                        Sizes count every order in the log, the ladder's too (about 600,000 with
+                        Sizes count every order in the log, the ladder's too (nearly 1,000,000 with
                         the default ladder, so smaller sizes are then measured at that count);
                         for a curve from 100,000 run it alone: --ladder none --hold none
   --no-ceiling          skip Kafka's own tools
@@ -46,7 +47,7 @@ Writes the table (JSON) and a latency-vs-throughput chart (SVG) to --out.
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    ladder: { type: "string", default: "1000,2000,5000,10000,15000" },
+    ladder: { type: "string", default: "1000,2000,5000,10000,15000,20000" },
     "step-seconds": { type: "string", default: "15" },
     hold: { type: "string", default: "2000:60" },
     warmup: { type: "string", default: "2000:30" },
