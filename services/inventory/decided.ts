@@ -46,6 +46,12 @@ export class DecidedOrders {
   }
 }
 
+/** The last minute IdWindow can tag (2^32 - 1 minutes after 1970, in the year 10136). */
+const LAST_MINUTE = 0xffff_ffff;
+
+// Clamped into IdWindow's tag range: a changelog record dated before 1970 (the schema takes any
+// year from 0000) would otherwise make the restore throw on every attempt. Such an id is kept as
+// decided in 1970, older than any retention cutoff, as a negative minute was before.
 function minuteOf(timestampMs: number): number {
-  return Math.floor(timestampMs / 60_000);
+  return Math.min(Math.max(Math.floor(timestampMs / 60_000), 0), LAST_MINUTE);
 }

@@ -150,3 +150,21 @@ Deno.test("an order id in capitals is the same order, within one chunk and acros
   const second = decideAll([shouted], 2);
   assert.deepEqual(second.entries.map(({ outcome }) => outcome.kind), ["duplicate"]);
 });
+
+Deno.test("a decided-orders record from any year the schema takes restores, and is forgotten as old", () => {
+  const state = initialState(PARTITION, { menu: MENU, partitionFor });
+  const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+  for (const [index, decidedAt] of ["0001-01-01T00:00:00Z", "1969-12-31T23:59:00Z"].entries()) {
+    applyDecidedRecord(
+      state,
+      DecidedChunk.parse({ order_ids: [ids[index]], decided_at: decidedAt }),
+    );
+  }
+  applyDecidedRecord(
+    state,
+    DecidedChunk.parse({ order_ids: [ids[2]], decided_at: "9999-12-31T23:59:59Z" }),
+  );
+  assert.deepEqual(ids.map((id) => state.decided.has(id)), [true, true, true]);
+  assert.equal(state.decided.forgetBefore(start), 2, "the two from before 1970 are the oldest");
+  assert.deepEqual(ids.map((id) => state.decided.has(id)), [false, false, true]);
+});
