@@ -126,7 +126,7 @@ function kafkaMember(kafka: Kafka): AnalyticsMember {
     readUncommitted: false,
     maxWaitTimeInMs: 250,
     // kafkajs's default of 10 MB a fetch is held, and decoded into objects, at once under a
-    // backlog, and its buffers are garbage V8 collects late: as inventory, 192 KiB / 512 KiB.
+    // backlog, and its buffers are garbage V8 collects late: 192 KiB / 512 KiB.
     maxBytesPerPartition: 192 * 1024,
     maxBytes: 512 * 1024,
     ...GROUP_SESSION,

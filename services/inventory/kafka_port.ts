@@ -143,20 +143,24 @@ function kafkaMember(kafka: Kafka): GroupMember {
     readUncommitted: false,
     // Each fetch becomes one transaction per partition it holds: a fetch answered as soon as one
     // order arrived made hundreds of tiny transactions a second, and the broker spent a core on
-    // them. So a fetch waits 25 ms unless 512 KiB (about 1,600 orders) are there before: below
-    // 60,000 orders/s, every fetch takes what 25 ms brought. Waiting for 64 KiB instead (about 200
-    // orders, 6 partitions of ~33 each at 15,000/s) measured, with the whole pipeline on 2 cores:
-    // at 1,000-5,000/s broker CPU per order down by a third or more against no wait; at 64
-    // connections (wrk) POST /order 15,000-16,600/s with the broker at 37-41 % of a core, against
-    // 15,900-18,900/s and 27-36 % waiting for 512 KiB.
-    minBytes: 512 * 1024,
+    // them. So a fetch waits 25 ms unless 256 KiB (about 800 orders) are there before: below
+    // about 30,000 orders/s, every fetch takes what 25 ms brought. 256 KiB, not more: the broker
+    // counts at most maxBytesPerPartition of each partition towards it, and an instance owning a
+    // single partition with a backlog must not wait 25 ms a fetch. Waiting for 64 KiB instead
+    // (about 200 orders, six partitions of ~33 each at 15,000/s) measured, with the whole pipeline
+    // on 2 cores: at 1,000-5,000/s broker CPU per order down by a third or more against no wait;
+    // at 64 connections (wrk) POST /order 15,000-16,600/s with the broker at 37-41 % of a core,
+    // against 15,900-18,900/s and 27-36 % waiting for 512 KiB (the same 25 ms at these rates).
+    minBytes: 256 * 1024,
     maxWaitTimeInMs: 25,
-    // About one chunk per partition per fetch, two partitions' worth a request. Each fetch is
-    // read into 64 KiB blocks and joined into one buffer that the decoded messages keep alive.
-    // bench:inventory --orders 300000 (six partitions), young generation 2 MB (deno.json):
-    // 24,100-29,300 orders/s first to last commit at 138-146 MiB peak RSS. With a 4 MB young
-    // generation, 192 KiB / 512 KiB (more, smaller transactions) did 21,600-22,900/s at
-    // 144-147 MiB, and 384 KiB / 1 MiB peaked at 157-181 MiB.
+    // Two partitions' worth a request; a full partition (about 1,200 orders) is one or two
+    // transactions (processor.ts bounds a chunk's output). kafkajs fetches again only once every
+    // batch of the last fetch is processed, so a larger fetch means fewer waits for one. Each
+    // fetch is read into 64 KiB blocks and joined into one buffer the decoded messages keep alive.
+    // bench:inventory --orders 300000 (six partitions), 2 MB semi-spaces (deno.json), before
+    // kafkajs_varints.ts: 24,100-29,300 orders/s first to last commit at 138-146 MiB peak RSS;
+    // with 4 MB semi-spaces, 192 KiB / 512 KiB did 21,600-22,900/s at 144-147 MiB, and 384 KiB /
+    // 1 MiB peaked at 157-181 MiB.
     maxBytesPerPartition: 384 * 1024,
     maxBytes: 768 * 1024,
     // Long processing delays heartbeat between messages, so they do not hit the session timeout.

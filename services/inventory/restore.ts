@@ -137,8 +137,8 @@ async function readChangelogs(
     groupId: `inventory-restore-${crypto.randomUUID()}`,
     readUncommitted: false,
     maxWaitTimeInMs: 100,
-    // As the live consumer (kafka_port.ts), not kafkajs's 10 MB a fetch: a restart reads up to
-    // 600,000 decided ids, and memory taken in one restore stays with the process after it.
+    // Small, not kafkajs's 10 MB a fetch: a restart reads up to 600,000 decided ids, and memory
+    // taken in one restore stays with the process after it.
     maxBytesPerPartition: 192 * 1024,
     maxBytes: 512 * 1024,
   });
