@@ -68,6 +68,8 @@ export function writeVarLong(this: EncoderState, value: number | bigint | string
     return writeUVarInt.call(this, ((value << 1) ^ (value >> 31)) >>> 0);
   }
   let zigzag = encoder.encodeZigZag64(value).value;
+  // Beyond 64 bits (no Kafka field is) kafkajs writes more than 10 bytes: leave those to it.
+  if (zigzag >> 64n !== 0n) return original.writeVarLong.call(this, value);
   this.ensureAvailable(10);
   const buf = this.buf;
   let offset = this.offset;
