@@ -13,14 +13,31 @@ import { formatTable } from "./load/stats.ts";
 import { isPortInUse } from "./lib/ports.ts";
 import { rssOfListener } from "./lib/rss.ts";
 
+const USAGE = `Usage: ./denow task bench:scale [--orders 20000] [--shapes 1x1,1x3,3x1,3x3]
+
+End-to-end throughput for each shape BROKERSxINVENTORIES: \`deno task up --brokers B --scale
+inventory=I\` on ports of its own (brokers from 127.0.0.1:19982, services from 16001), --orders
+orders placed through POST /orders/batch, the time until the producer has them all acknowledged
+and until inventory has decided them all; the first shape is the baseline of the others. Prints
+each process's resident memory at the end of its run.`;
+
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     orders: { type: "string", default: "20000" },
     shapes: { type: "string", default: "1x1,1x3,3x1,3x3" },
+    help: { type: "boolean", short: "h" },
   },
 });
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const ORDERS = Number(values.orders);
+if (!Number.isInteger(ORDERS) || ORDERS < 1) {
+  console.error(`--orders must be a whole number of at least 1, got "${values.orders}"`);
+  Deno.exit(2);
+}
 const SHAPES = values.shapes.split(",").map((shape) => {
   const [brokers, inventories] = shape.split("x").map(Number);
   if (!brokers || !inventories) throw new Error(`A shape is BROKERSxINVENTORIES, got "${shape}"`);
