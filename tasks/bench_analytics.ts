@@ -13,6 +13,7 @@ import { DEFAULT_EVENT_PARTITIONS, INVENTORY_EVENTS, TOPICS } from "@campus/shar
 import { onStopRequest } from "./lib/entry.ts";
 import { fillDecisions } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
+import { wholeNumberOption } from "./lib/cli.ts";
 import { formatTable } from "./load/stats.ts";
 
 const { values: args } = parseArgs({
@@ -24,11 +25,7 @@ if (args.help) {
   );
   Deno.exit(0);
 }
-const count = Number(args.events);
-if (!Number.isInteger(count) || count < 1) {
-  console.error(`--events must be a whole number of at least 1, got "${args.events}"`);
-  Deno.exit(2);
-}
+const count = wholeNumberOption("events", args.events);
 const say = (line: string) => console.error(`bench | ${line}`);
 onStopRequest("bench", () => Deno.exit(130));
 

@@ -14,6 +14,7 @@ import { DEFAULT_EVENT_PARTITIONS, ORDER_EVENTS, TOPICS } from "@campus/shared/t
 import { onStopRequest } from "./lib/entry.ts";
 import { fillOrders } from "./lib/orders.ts";
 import { startOwnBroker, startOwnService } from "./own_processes.ts";
+import { wholeNumberOption } from "./lib/cli.ts";
 import { formatTable } from "./load/stats.ts";
 
 const { values: args } = parseArgs({
@@ -25,11 +26,7 @@ if (args.help) {
   );
   Deno.exit(0);
 }
-const count = Number(args.orders);
-if (!Number.isInteger(count) || count < 1) {
-  console.error(`--orders must be a whole number of at least 1, got "${args.orders}"`);
-  Deno.exit(2);
-}
+const count = wholeNumberOption("orders", args.orders);
 const say = (line: string) => console.error(`bench | ${line}`);
 onStopRequest("bench", () => Deno.exit(130));
 const quiet = createLogger({ service: "bench", level: "error", write: () => {} });

@@ -12,6 +12,7 @@ import { type Child, spawnChild } from "./lib/child.ts";
 import { formatTable } from "./load/stats.ts";
 import { isPortInUse } from "./lib/ports.ts";
 import { rssOfListener } from "./lib/rss.ts";
+import { wholeNumberOption } from "./lib/cli.ts";
 
 const USAGE = `Usage: ./denow task bench:scale [--orders 20000] [--shapes 1x1,1x3,3x1,3x3]
 
@@ -33,11 +34,7 @@ if (values.help) {
   console.log(USAGE);
   Deno.exit(0);
 }
-const ORDERS = Number(values.orders);
-if (!Number.isInteger(ORDERS) || ORDERS < 1) {
-  console.error(`--orders must be a whole number of at least 1, got "${values.orders}"`);
-  Deno.exit(2);
-}
+const ORDERS = wholeNumberOption("orders", values.orders);
 const SHAPES = values.shapes.split(",").map((shape) => {
   const [brokers, inventories] = shape.split("x").map(Number);
   if (!brokers || !inventories) throw new Error(`A shape is BROKERSxINVENTORIES, got "${shape}"`);

@@ -4,6 +4,7 @@
  * was lost, doubled or invented. Exits 0 only if every check passed.
  */
 import { parseArgs } from "node:util";
+import { wholeNumberOption } from "./lib/cli.ts";
 import { onStopRequest } from "./lib/entry.ts";
 import { runCampaign } from "./chaos/campaign.ts";
 import { newSeed } from "./chaos/random.ts";
@@ -43,18 +44,11 @@ if (args.help) {
   Deno.exit(0);
 }
 
-function wholeNumber(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`--${name} must be a whole number from ${min} to ${max}, got "${text}"`);
-    Deno.exit(2);
-  }
-  return value;
-}
-
-const rate = wholeNumber("rate", args.rate, 1, 5_000);
-const seconds = wholeNumber("seconds", args.seconds, 10, 86_400);
-const seed = args.seed === undefined ? newSeed() : wholeNumber("seed", args.seed, 0, 2 ** 32 - 1);
+const rate = wholeNumberOption("rate", args.rate, 1, 5_000);
+const seconds = wholeNumberOption("seconds", args.seconds, 10, 86_400);
+const seed = args.seed === undefined
+  ? newSeed()
+  : wholeNumberOption("seed", args.seed, 0, 2 ** 32 - 1);
 const outDir = args.out ?? `.data/chaos/seed-${seed}`;
 // The task may write only under .data/, and the inventory it starts reads its menu from there.
 if (!/^(\.\/)?\.data\/[^.]/.test(outDir) || outDir.split("/").includes("..")) {

@@ -7,6 +7,7 @@
  *                  [--batches 100] [--batch-size 1000] [--batch-concurrency 4] [--no-baseline]
  */
 import { parseArgs } from "node:util";
+import { wholeNumberOption } from "./lib/cli.ts";
 import { buildPost } from "./load/http1.ts";
 import { type LoadResult, runLoad } from "./load/run.ts";
 import { formatTable, type LoadSummary, progressBar, summarize } from "./load/stats.ts";
@@ -33,22 +34,13 @@ if (args.help) {
   Deno.exit(0);
 }
 
-function count(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    console.error(`--${name} must be a whole number of at least 1, got "${value}"`);
-    Deno.exit(2);
-  }
-  return number;
-}
-
 const producerUrl = args.url.replace(/\/$/, "");
-const requests = count("requests", args.requests);
-const concurrency = count("concurrency", args.concurrency);
-const sequential = count("sequential", args.sequential);
-const batches = count("batches", args.batches);
-const batchSize = count("batch-size", args["batch-size"]);
-const batchConcurrency = count("batch-concurrency", args["batch-concurrency"]);
+const requests = wholeNumberOption("requests", args.requests);
+const concurrency = wholeNumberOption("concurrency", args.concurrency);
+const sequential = wholeNumberOption("sequential", args.sequential);
+const batches = wholeNumberOption("batches", args.batches);
+const batchSize = wholeNumberOption("batch-size", args["batch-size"]);
+const batchConcurrency = wholeNumberOption("batch-concurrency", args["batch-concurrency"]);
 const items = ["pizza", "burger", "salad", "sushi", "pasta", "soup", "taco", "curry"];
 const orderBody = (index: number) =>
   JSON.stringify({
